@@ -1,0 +1,7 @@
+"""unknot: a personal post-run recovery coach.
+
+Routines are data; a routine is fitted to today (the plan), expanded into timed cues (the
+timeline), and every output renders that one timeline.
+"""
+
+__version__ = "0.1.0"

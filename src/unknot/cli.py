@@ -1,0 +1,311 @@
+"""The `unknot` command: parse, call the library, render. No logic of its own lives here.
+
+Heavy modules (Rich, the terminal player) are imported inside the commands that use them, so
+`unknot plan --json` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from enum import IntEnum
+from functools import wraps
+from typing import IO, TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from unknot.errors import UnknotError
+
+if TYPE_CHECKING:
+    from unknot.catalog import Pose
+    from unknot.routine import Routine
+    from unknot.timeline import Timeline
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Exit(IntEnum):
+    OK = 0
+    USER_ERROR = 2
+
+
+class UserError(click.ClickException):
+    """An `UnknotError` on its way out: one line on stderr, exit status 2."""
+
+    exit_code = Exit.USER_ERROR
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"unknot: {self.message}", err=True)
+
+
+class Cli(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UnknotError as err:
+            raise UserError(err.line()) from None
+
+
+def routine_options(command: F) -> F:
+    """ROUTINE plus the options every command that takes a routine shares."""
+
+    @click.argument("routine")
+    @click.option("--hold", type=click.IntRange(1, 1800), help="Default hold in seconds.")
+    @click.option(
+        "--first-side", type=click.Choice(["right", "left"]), help="Side that per-side work starts on."
+    )
+    @wraps(command)
+    def wrapper(routine: str, hold: int | None, first_side: str | None, **kwargs: Any) -> Any:
+        from unknot.routine import resolve
+        from unknot.timeline import expand
+
+        loaded = resolve(routine)
+        return command(expand(loaded, hold=hold, first_side=first_side), **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the data as JSON.")
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def clock(seconds: float) -> str:
+    whole = int(round(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+@click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="unknot")
+def cli() -> None:
+    """unknot: a post-run recovery coach. Routines as data, guided hands-free.
+
+    ROUTINE is a built-in name (see `unknot routines`) or the path of a routine file.
+    """
+
+
+@cli.command()
+@json_option
+def routines(as_json: bool) -> None:
+    """List the built-in routines with their length and focus areas."""
+    from unknot.routine import built_in_names, resolve
+    from unknot.timeline import expand
+
+    rows = []
+    for name in built_in_names():
+        timeline = expand(resolve(name))
+        rows.append(
+            {
+                "name": name,
+                "title": timeline.routine.title,
+                "steps": len(timeline),
+                "total_seconds": timeline.total,
+                "focus": timeline.focus(),
+                "description": timeline.routine.description,
+            }
+        )
+    if as_json:
+        print_json(rows)
+        return
+    _print_table(
+        ["Routine", "Title", "Length", "Steps", "Focus"],
+        [
+            [r["name"], r["title"], clock(r["total_seconds"]), str(r["steps"]), ", ".join(r["focus"])]
+            for r in rows
+        ],
+    )
+
+
+@cli.command()
+@routine_options
+@json_option
+def show(timeline: Timeline, as_json: bool) -> None:
+    """Show a routine's poses, sides, areas and holds as a table."""
+    if as_json:
+        print_json(timeline.to_json())
+        return
+    rows = []
+    for entry in timeline:
+        areas = ", ".join(entry.pose.areas) if entry.pose else ""
+        name = entry.name + (f" (round {entry.round})" if entry.round else "")
+        rows.append([str(entry.index + 1), name, entry.side or "", f"{entry.hold} s", areas])
+    title = f"{timeline.routine.title} · {clock(timeline.total)}"
+    _print_table(["#", "Pose", "Side", "Hold", "Areas"], rows, title)
+
+
+@cli.command()
+@routine_options
+@json_option
+def plan(timeline: Timeline, as_json: bool) -> None:
+    """Print the timed session: when each step starts, its hold, and the total."""
+    if as_json:
+        print_json(timeline.to_json())
+        return
+    rows = [
+        [clock(e.start), e.name, e.side or "", f"{e.transition} s" if e.transition else "",
+         f"{e.hold} s", e.key_cue]
+        for e in timeline
+    ]
+    _print_table(["At", "Step", "Side", "Move", "Hold", "Key cue"], rows, timeline.routine.title)
+    click.echo(f"Total {clock(timeline.total)} ({timeline.total} s), {len(timeline)} steps.")
+
+
+@cli.command()
+@routine_options
+@click.option(
+    "--speed", type=click.FloatRange(0.01, 1000), default=1.0, show_default=True,
+    help="Run the clock this many times faster (for practice and tests).",
+)
+def go(timeline: Timeline, speed: float) -> None:
+    """Guide the session in the terminal.
+
+    Keys: space pauses, n or → skips, b or ← goes back, + and - change the hold by 10 s, q quits.
+    """
+    from unknot.player import Player
+    from unknot.terminal import guide
+
+    for line in guide(Player(timeline, speed=speed)):
+        click.echo(line)
+
+
+@cli.command()
+@click.option("--area", "areas", multiple=True, help="Only poses that stretch this area (or group).")
+@json_option
+def poses(areas: tuple[str, ...], as_json: bool) -> None:
+    """List the pose catalog."""
+    from unknot.catalog import catalog
+    from unknot.vocabulary import vocabulary
+
+    wanted = vocabulary().resolve_areas(areas, field="--area") if areas else []
+    found = catalog().stretching(wanted) if wanted else list(catalog())
+    if as_json:
+        print_json([_pose_json(p) for p in found])
+        return
+    rows = [
+        [p.name, p.position, f"per {p.side_word}" if p.per_side else "", p.level, f"{p.hold} s",
+         ", ".join(p.areas)]
+        for p in found
+    ]
+    _print_table(["Pose", "Position", "Sides", "Level", "Hold", "Stretches"], rows)
+
+
+@cli.command()
+@click.argument("name")
+@json_option
+def pose(name: str, as_json: bool) -> None:
+    """Show one pose, found by any of its names."""
+    from unknot.catalog import catalog
+
+    found = catalog().find(name)
+    if as_json:
+        print_json(_pose_json(found))
+        return
+    _print(_pose_panel(found))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=True, path_type=str))
+@json_option
+def validate(file: str, as_json: bool) -> None:
+    """Check a routine file; every problem is reported at its line."""
+    from pathlib import Path
+
+    from unknot.routine import load_routine
+    from unknot.timeline import expand
+
+    routine = load_routine(Path(file))
+    timeline = expand(routine)
+    result = {"file": file, "valid": True, "name": routine.name, "steps": len(timeline),
+              "poses": len(routine.poses()), "total_seconds": timeline.total}
+    if as_json:
+        print_json(result)
+        return
+    click.echo(f"{file}: valid routine {routine.name!r}: {len(routine.poses())} poses, "
+               f"{len(timeline)} steps, {clock(timeline.total)}.")
+
+
+def _pose_json(pose: Pose) -> dict[str, Any]:
+    return {
+        "name": pose.name,
+        "sanskrit": pose.sanskrit or None,
+        "aliases": list(pose.aliases),
+        "position": pose.position,
+        "per_side": pose.per_side,
+        "side_word": pose.side_word or None,
+        "areas": pose.areas,
+        "hold": {"min_seconds": pose.hold.low, "max_seconds": pose.hold.high},
+        "props": list(pose.props),
+        "level": pose.level,
+        "avoid": list(pose.avoid),
+        "description": pose.description,
+        "modifications": list(pose.modifications),
+        "substitutes": list(pose.substitutes),
+        "cues": {"enter": pose.cues.enter, "hold": list(pose.cues.hold), "exit": pose.cues.exit},
+    }
+
+
+def _pose_panel(pose: Pose) -> Any:
+    from rich.panel import Panel
+    from rich.text import Text
+
+    text = Text()
+    heading = pose.name + (f"  ({pose.sanskrit})" if pose.sanskrit else "")
+    text.append(heading + "\n", style="bold")
+    text.append(pose.description + "\n\n")
+    facts = [
+        ("Also called", ", ".join(pose.aliases)),
+        ("Position", pose.position),
+        ("Sides", f"once per {pose.side_word}" if pose.per_side else "both together"),
+        ("Stretches", ", ".join(f"{a} ({w})" for a, w in pose.areas.items()) or "nothing: a rest"),
+        ("Hold", f"{pose.hold} s"),
+        ("Level", pose.level),
+        ("Props", ", ".join(pose.props) or "none"),
+        ("Avoid with", ", ".join(pose.avoid) or "nothing listed"),
+        ("Instead", ", ".join(pose.substitutes) or "none listed"),
+    ]
+    for label, value in facts:
+        text.append(f"{label + ':':<13}", style="bold")
+        text.append(value + "\n")
+    text.append("\nComing in: ", style="bold")
+    text.append(pose.cues.enter + "\n")
+    text.append("Holding:\n", style="bold")
+    for cue in pose.cues.hold:
+        text.append(f"  · {cue}\n")
+    text.append("Coming out: ", style="bold")
+    text.append(pose.cues.exit + "\n")
+    if pose.modifications:
+        text.append("Make it gentler:\n", style="bold")
+        for tip in pose.modifications:
+            text.append(f"  · {tip}\n")
+    return Panel(text, expand=False)
+
+
+def _print_table(columns: list[str], rows: list[list[str]], title: str | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=title, title_justify="left", box=None, header_style="bold")
+    used = 0
+    for n, column in enumerate(columns[:-1]):
+        widest = max([len(column), *(len(row[n]) for row in rows)])
+        table.add_column(column, no_wrap=True, width=widest)
+        used += widest + 2
+    # The last column holds free text: one line each, cut with an ellipsis rather than wrapped.
+    last = max(len(columns[-1]), console.width - used - 2)
+    table.add_column(columns[-1], no_wrap=True, overflow="ellipsis", max_width=last)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+def _print(renderable: Any) -> None:
+    from rich.console import Console
+
+    Console().print(renderable)
+
+
+def main() -> None:
+    cli(prog_name="unknot")

@@ -1,0 +1,228 @@
+"""Routines as a person writes them: YAML files of poses, holds, per-side blocks, flows and rests.
+
+A routine says what to do in what order; it does not say when. `timeline.expand` turns it into
+the timed session. The file format is documented in docs/routine-format.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from unknot.catalog import Catalog, Pose, catalog
+from unknot.errors import UnknotError
+from unknot.hold import Hold, read_hold
+from unknot.names import NameIndex
+from unknot.vocabulary import DATA
+from unknot.yamlfile import Field, load
+
+BUILT_IN = DATA / "routines"
+SIDES = ("right", "left")
+MAX_ROUNDS = 20
+MAX_STEPS = 500
+
+_ROUTINE_FIELDS = ("name", "title", "description", "source", "hold", "first_side", "steps")
+_STEP_KINDS = ("pose", "flow", "rest", "per_side")
+_STEP_FIELDS = {
+    "pose": ("pose", "hold", "note"),
+    "flow": ("flow", "rounds", "hold", "then_hold", "note"),
+    "rest": ("rest", "note"),
+    "per_side": ("per_side", "back_to", "note"),
+}
+
+
+@dataclass(frozen=True)
+class PoseStep:
+    """Hold one pose (both sides in turn when the pose is done per side)."""
+
+    pose: Pose
+    hold: Hold | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class FlowStep:
+    """Move back and forth between poses for a number of rounds.
+
+    The first round settles into each pose for `hold`; later rounds move on after `then_hold`.
+    """
+
+    poses: tuple[Pose, ...]
+    rounds: int
+    hold: Hold | None = None
+    then_hold: Hold | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RestStep:
+    """A pause between poses."""
+
+    hold: Hold
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PerSideBlock:
+    """Steps done on one side, then all again on the other, re-entered through `back_to`."""
+
+    steps: tuple[PoseStep | FlowStep | RestStep, ...]
+    back_to: PoseStep | None = None
+    note: str = ""
+
+
+Step = PoseStep | FlowStep | RestStep | PerSideBlock
+
+
+@dataclass(frozen=True)
+class Routine:
+    name: str
+    title: str
+    steps: tuple[Step, ...]
+    description: str = ""
+    source: str = ""
+    hold: Hold | None = None
+    first_side: str = "right"
+    path: Path | None = None
+
+    def poses(self) -> list[Pose]:
+        """Every pose the routine names, in order, each once."""
+        found: dict[str, Pose] = {}
+        for step in self.steps:
+            inner = step.steps if isinstance(step, PerSideBlock) else (step,)
+            if isinstance(step, PerSideBlock) and step.back_to:
+                inner = (*inner, step.back_to)
+            for s in inner:
+                for pose in _step_poses(s):
+                    found.setdefault(pose.name, pose)
+        return list(found.values())
+
+
+def _step_poses(step: PoseStep | FlowStep | RestStep) -> tuple[Pose, ...]:
+    if isinstance(step, PoseStep):
+        return (step.pose,)
+    if isinstance(step, FlowStep):
+        return step.poses
+    return ()
+
+
+class _Reader:
+    """Reads one routine file's steps against a catalog."""
+
+    def __init__(self, poses: Catalog) -> None:
+        self.catalog = poses
+
+    def pose(self, field: Field) -> Pose:
+        name = field.string(expected="the name of a pose in the catalog (see `unknot poses`)")
+        return self.catalog.find(name, where=field.where, field=field.path)
+
+    def note(self, fields: dict[str, Field]) -> str:
+        return fields["note"].string(expected="a note as text") if "note" in fields else ""
+
+    def hold(self, fields: dict[str, Field], name: str = "hold") -> Hold | None:
+        return read_hold(fields[name]) if name in fields else None
+
+    def step(self, field: Field, *, in_block: bool) -> Step:
+        if field.kind == "str":  # shorthand: a bare pose name
+            return PoseStep(self.pose(field))
+        expected = f"a step: a pose name or a mapping with one of {', '.join(_STEP_KINDS)}"
+        if field.kind != "map":
+            raise field.error(f"is {field.describe()}", expected)
+        keys = [str(k.value) for k, _ in field.node.value]
+        kinds = [k for k in keys if k in _STEP_KINDS]
+        if len(kinds) != 1:
+            what = "names no step kind" if not kinds else f"mixes {' and '.join(kinds)}"
+            raise field.error(what, expected)
+        kind = kinds[0]
+        fields = field.mapping(_STEP_FIELDS[kind])
+        if kind == "pose":
+            return PoseStep(self.pose(fields["pose"]), self.hold(fields), self.note(fields))
+        if kind == "rest":
+            return RestStep(read_hold(fields["rest"]), self.note(fields))
+        if kind == "flow":
+            return self.flow(fields)
+        if in_block:
+            raise field.error("a per_side block inside a per_side block", "steps of one side")
+        return self.block(fields)
+
+    def flow(self, fields: dict[str, Field]) -> FlowStep:
+        items = fields["flow"].sequence(expected="a list of two or more pose names")
+        if len(items) < 2:
+            raise fields["flow"].error(f"has {len(items)} pose", "two or more poses to move between")
+        rounds = fields["rounds"].integer(low=1, high=MAX_ROUNDS) if "rounds" in fields else 3
+        return FlowStep(
+            tuple(self.pose(item) for item in items),
+            rounds,
+            self.hold(fields),
+            self.hold(fields, "then_hold"),
+            self.note(fields),
+        )
+
+    def block(self, fields: dict[str, Field]) -> PerSideBlock:
+        items = fields["per_side"].sequence(expected="a list of steps done on each side")
+        if not items:
+            raise fields["per_side"].error("is an empty block", "at least one step for each side")
+        steps = tuple(self.step(item, in_block=True) for item in items)
+        back_to = None
+        if "back_to" in fields:
+            back = fields["back_to"]
+            if back.kind == "str":
+                back_to = PoseStep(self.pose(back))
+            else:
+                found = back.mapping(("pose", "hold"), required=("pose",))
+                back_to = PoseStep(self.pose(found["pose"]), self.hold(found))
+        return PerSideBlock(steps, back_to, self.note(fields))  # type: ignore[arg-type]
+
+
+def read_routine(root: Field, *, name: str, path: Path | None = None) -> Routine:
+    """A routine from its parsed YAML; every mistake is an error at its line."""
+    fields = root.mapping(_ROUTINE_FIELDS, required=("steps",), expected="a routine: a mapping with steps")
+    items = fields["steps"].sequence(expected="a list of steps")
+    if not items:
+        raise fields["steps"].error("is empty", "at least one step")
+    if len(items) > MAX_STEPS:
+        raise fields["steps"].error(f"has {len(items)} steps", f"at most {MAX_STEPS}")
+    reader = _Reader(catalog())
+    steps = tuple(reader.step(item, in_block=False) for item in items)
+    text = {k: fields[k].string() for k in ("name", "title", "description", "source") if k in fields}
+    first_side = "right"
+    if "first_side" in fields:
+        first_side = fields["first_side"].string(expected="right or left").lower()
+        if first_side not in SIDES:
+            raise fields["first_side"].error(f"{first_side!r} is not a side", "right or left")
+    return Routine(
+        name=text.get("name", name),
+        title=text.get("title", text.get("name", name)),
+        steps=steps,
+        description=text.get("description", ""),
+        source=text.get("source", ""),
+        hold=read_hold(fields["hold"]) if "hold" in fields else None,
+        first_side=first_side,
+        path=path,
+    )
+
+
+def load_routine(path: Path) -> Routine:
+    """Read and check a routine file."""
+    return read_routine(load(path, what="routine"), name=path.stem, path=path)
+
+
+def built_in_names() -> list[str]:
+    return sorted(p.stem for p in BUILT_IN.glob("*.yaml"))
+
+
+def resolve(name_or_path: str) -> Routine:
+    """A built-in routine by name, or the routine in a file."""
+    path = Path(name_or_path)
+    looks_like_path = path.suffix in (".yaml", ".yml") or "/" in name_or_path or path.exists()
+    if looks_like_path:
+        return load_routine(path)
+    index: NameIndex[str] = NameIndex("routine")
+    for built_in in built_in_names():
+        index.add(built_in, built_in)
+    if name_or_path not in index:
+        raise UnknotError(
+            f"unknown routine {name_or_path!r}{index.did_you_mean(name_or_path)}",
+            expected=f"a built-in routine ({', '.join(built_in_names())}) or a routine file path",
+        )
+    return load_routine(BUILT_IN / f"{index.find(name_or_path)}.yaml")

@@ -1,0 +1,274 @@
+"""The guided session in a terminal: a full screen that shows the pose, side, countdown, what
+comes next and the cue to follow, and reads single keys; or, when output is not a terminal, one
+plain line per step. It drives a `Player` and draws its snapshots; the timing lives there.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import sys
+import termios
+import tty
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING
+
+from unknot.player import Player, Snapshot
+from unknot.timeline import Entry
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+FRAME_SECONDS = 0.1  # redraw at least this often so the countdown moves smoothly
+BIG_TEXT_FONT = "small"
+BIG_TEXT_MAX_ROWS = 8
+KEY_HELP = "space pause · n/→ skip · b/← back · +/- 10 s · q quit"
+
+
+def clock_text(seconds: float) -> str:
+    """'m:ss' for a number of seconds (rounded up, as a countdown reads)."""
+    whole = max(0, int(-(-seconds // 1)))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def step_title(entry: Entry) -> str:
+    """'Pigeon, right leg' or 'Cat-Cow'."""
+    return f"{entry.name}, {entry.side_label}" if entry.side else entry.name
+
+
+# -- keys --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Keys:
+    """Bytes from the keyboard mapped to what they do."""
+
+    actions: dict[bytes, str]
+
+    def parse(self, data: bytes) -> list[str]:
+        found = []
+        while data:
+            for sequence, action in sorted(self.actions.items(), key=lambda kv: -len(kv[0])):
+                if data.startswith(sequence):
+                    found.append(action)
+                    data = data[len(sequence) :]
+                    break
+            else:
+                data = data[1:]
+        return found
+
+
+KEYS = Keys(
+    {
+        b" ": "pause",
+        b"p": "pause",
+        b"n": "skip",
+        b"\x1b[C": "skip",
+        b"\x1bOC": "skip",
+        b"b": "back",
+        b"\x1b[D": "back",
+        b"\x1bOD": "back",
+        b"+": "longer",
+        b"=": "longer",
+        b"-": "shorter",
+        b"_": "shorter",
+        b"q": "quit",
+        b"\x03": "quit",
+    }
+)
+
+
+def apply(player: Player, action: str) -> None:
+    {
+        "pause": player.toggle_pause,
+        "skip": player.skip,
+        "back": player.back,
+        "longer": lambda: player.adjust(+10),
+        "shorter": lambda: player.adjust(-10),
+        "quit": player.quit,
+    }[action]()
+
+
+@contextmanager
+def keyboard(stream: IO[str]) -> Iterator[Callable[[float], bytes]]:
+    """Single keys from a terminal without echo; yields a read(timeout) function."""
+    fd = stream.fileno()
+    saved = termios.tcgetattr(fd)
+    tty.setcbreak(fd)
+    try:
+
+        def read(timeout: float) -> bytes:
+            ready, _, _ = select.select([fd], [], [], timeout)
+            return os.read(fd, 32) if ready else b""
+
+        yield read
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+@contextmanager
+def stop_on_terminate() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into KeyboardInterrupt, so the screen is restored on the way out."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+# -- the full screen ---------------------------------------------------------------------------
+def big_text(name: str, width: int) -> str | None:
+    """The pose name in large letters, or None when it would not fit."""
+    import pyfiglet
+
+    art = pyfiglet.Figlet(font=BIG_TEXT_FONT, width=width).renderText(name)
+    rows = [r.rstrip() for r in art.splitlines() if r.strip()]
+    if len(rows) > BIG_TEXT_MAX_ROWS or any(len(r) > width for r in rows):
+        return None
+    return "\n".join(rows)
+
+
+def bar(fraction: float, width: int) -> str:
+    filled = round(max(0.0, min(1.0, fraction)) * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def render(snap: Snapshot, title: str, width: int, height: int) -> RenderableType:
+    """One frame: fits 80x24 and shrinks gracefully below it."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.text import Text
+
+    inner = max(20, width - 4)
+    entry = snap.entry
+    lines: list[RenderableType] = []
+    art = big_text(entry.name, inner) if height >= 22 and inner >= 40 else None
+    lines.append(Text(art, style="bold cyan") if art else Text(entry.name.upper(), style="bold cyan"))
+    state = "PAUSED" if snap.paused else ("hold" if snap.in_hold else "get into position")
+    side = entry.side_label.upper() if entry.side else "BOTH SIDES TOGETHER" if entry.pose else "REST"
+    lines.append(Text.assemble((f"{step_title(entry)}", "bold"), "  ·  ", (side, "bold yellow")))
+    lines.append(Text(""))
+    if snap.in_hold:
+        fraction = snap.held / snap.hold if snap.hold else 1.0
+        left = f"{clock_text(snap.phase_left)} left of {clock_text(snap.hold)}"
+    else:
+        fraction = 0.0
+        left = f"{clock_text(snap.phase_left)} to settle in · hold {clock_text(snap.hold)}"
+    lines.append(Text.assemble((bar(fraction, max(10, inner - len(left) - 2)), "green"), "  ", left))
+    lines.append(Text(state, style="bold red" if snap.paused else "dim"))
+    cue = snap.cue.text if snap.cue else entry.key_cue
+    lines.append(Text(f"» {cue}", style="italic"))
+    if entry.key_cue and cue != entry.key_cue:
+        lines.append(Text(f"  {entry.key_cue}", style="dim"))
+    lines.append(Text(""))
+    upcoming = f"Next: {step_title(snap.next)} ({clock_text(snap.next.hold)})" if snap.next else "Next: the end"
+    lines.append(Text(upcoming, style="bold"))
+    position = f"step {entry.index + 1} of {snap.steps}"
+    session = f"{clock_text(snap.elapsed)} / {clock_text(snap.total)}  {position}"
+    lines.append(Text.assemble((bar(snap.progress, max(10, inner - len(session) - 2)), "blue"), "  ", session))
+    return Panel(
+        Group(*lines),
+        title=f"unknot · {title}",
+        subtitle=KEY_HELP,
+        width=min(width, 100),
+        height=min(height, 24),
+    )
+
+
+def guide_screen(player: Player, console: Console, keys_from: IO[str] | None) -> None:
+    """Run the session on a full terminal screen until it ends or the runner quits."""
+    from rich.live import Live
+
+    title = player.timeline.routine.title
+    with ExitStack() as stack:
+        stack.enter_context(stop_on_terminate())
+        live = stack.enter_context(Live(console=console, screen=True, auto_refresh=False))
+        read = stack.enter_context(keyboard(keys_from)) if keys_from is not None else _sleep
+        try:
+            while not player.finished:
+                player.tick()
+                if player.finished:
+                    break
+                size = console.size
+                live.update(render(player.snapshot(), title, size.width, size.height), refresh=True)
+                wait = min(FRAME_SECONDS, player.seconds_to_next_event())
+                for action in KEYS.parse(read(wait)):
+                    apply(player, action)
+        except KeyboardInterrupt:
+            player.quit()
+
+
+def _sleep(seconds: float) -> bytes:
+    select.select([], [], [], seconds)
+    return b""
+
+
+# -- plain lines -------------------------------------------------------------------------------
+def plain_line(entry: Entry, following: Entry | None) -> str:
+    """One line per step for logs and pipes."""
+    upcoming = step_title(following) if following else "the end"
+    return (
+        f"{clock_text(entry.begins)}  {step_title(entry)} · hold {entry.hold} s"
+        f" · {entry.key_cue} · next: {upcoming}"
+    )
+
+
+def guide_plain(player: Player, out: IO[str]) -> None:
+    """Print each step as it begins, in time, until the session ends."""
+    entries = player.timeline.entries
+
+    def show(entry: Entry) -> None:
+        following = entries[entry.index + 1] if entry.index + 1 < len(entries) else None
+        print(plain_line(entry, following), file=out, flush=True)
+
+    try:
+        with stop_on_terminate():
+            show(player.entry)
+            while not player.finished:
+                _sleep(player.seconds_to_next_event())
+                for entry in player.tick():
+                    show(entry)
+    except KeyboardInterrupt:
+        player.quit()
+
+
+def summary_lines(player: Player) -> list[str]:
+    """The closing lines: what was done, cut short, skipped, and what is left."""
+    from unknot.player import Outcome, summarize
+
+    summary = summarize(player)
+    total = len(player.timeline)
+    head = "Session complete" if summary.finished else "Session stopped"
+    lines = [
+        f"{head}: {summary.done} of {total} steps done, {clock_text(summary.held_seconds)} held"
+        + (f", {summary.cut_short} cut short" if summary.cut_short else "")
+        + (f", {summary.skipped} skipped" if summary.skipped else "")
+        + "."
+    ]
+    for outcome in (Outcome.CUT_SHORT, Outcome.SKIPPED):
+        names = [step_title(r.entry) for r in summary.records if r.outcome is outcome]
+        if names:
+            lines.append(f"{outcome.value.capitalize()}: {'; '.join(names)}.")
+    if player.quit_early:
+        left = player.timeline.entries[player.index + 1 :]
+        if left:
+            lines.append(f"Not reached: {len(left)} steps, from {step_title(left[0])}.")
+    return lines
+
+
+def guide(player: Player, *, out: IO[str] = sys.stdout, keys_from: IO[str] | None = sys.stdin) -> list[str]:
+    """Guide the session on `out` (a full screen if it is a terminal); returns the summary."""
+    if out.isatty():
+        from rich.console import Console
+
+        keys = keys_from if keys_from is not None and keys_from.isatty() else None
+        guide_screen(player, Console(file=out), keys)
+    else:
+        guide_plain(player, out)
+    return summary_lines(player)

@@ -1,0 +1,144 @@
+"""The fixed words the whole project shares: body areas and their groups, conditions to avoid,
+base positions and what moving between them costs. All of it lives in data files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from functools import cache
+from pathlib import Path
+
+from unknot.names import NameIndex
+from unknot.yamlfile import Field, load
+
+DATA = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word of a vocabulary: its canonical name, a label for people, other spellings."""
+
+    name: str
+    label: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Group(Term):
+    """A name that stands for several areas ("hips")."""
+
+    areas: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Position(Term):
+    """A base position and how far off the floor it is (0 lying, 4 standing)."""
+
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class Transitions:
+    """Seconds to move between steps, from their base positions."""
+
+    same_position: int
+    change: int
+    per_level: int
+
+
+@dataclass(frozen=True, eq=False)
+class Vocabulary:
+    areas: dict[str, Term]
+    groups: dict[str, Group]
+    conditions: dict[str, Term]
+    positions: dict[str, Position]
+    transitions: Transitions
+    area_index: NameIndex[tuple[str, ...]] = dataclass_field(init=False)
+    condition_index: NameIndex[Term] = dataclass_field(init=False)
+
+    def __post_init__(self) -> None:
+        # Building the indexes also proves no spelling belongs to two entries.
+        areas: NameIndex[tuple[str, ...]] = NameIndex("area")
+        for term in self.areas.values():
+            areas.add(term.name, (term.name,), term.aliases)
+        for group in self.groups.values():
+            areas.add(group.name, group.areas, group.aliases)
+        conditions: NameIndex[Term] = NameIndex("condition")
+        for term in self.conditions.values():
+            conditions.add(term.name, term, term.aliases)
+        object.__setattr__(self, "area_index", areas)
+        object.__setattr__(self, "condition_index", conditions)
+
+    def resolve_areas(self, names: Iterable[str], *, where: str = "", field: str = "") -> list[str]:
+        """Canonical areas for the names a person used, groups expanded, in first-seen order."""
+        found: list[str] = []
+        for name in names:
+            found.extend(self.area_index.find(name, where=where, field=field))
+        return list(dict.fromkeys(found))
+
+    def transition_seconds(self, before: str | None, after: str) -> int:
+        """Seconds to get from one base position into the next (0 before the first step)."""
+        if before is None:
+            return 0
+        if before == after:
+            return self.transitions.same_position
+        climb = abs(self.positions[before].level - self.positions[after].level)
+        return self.transitions.change + self.transitions.per_level * climb
+
+
+def _terms(root: Field, name: str) -> dict[str, Term]:
+    terms: dict[str, Term] = {}
+    for key, field in root.items(expected=f"a mapping of {name}"):
+        fields = field.mapping(["label", "aliases"], required=["label"])
+        aliases = fields["aliases"].strings(expected="a list of names") if "aliases" in fields else []
+        terms[key] = Term(key, fields["label"].string(), tuple(aliases))
+    return terms
+
+
+def _groups(root: Field, areas: dict[str, Term]) -> dict[str, Group]:
+    groups: dict[str, Group] = {}
+    for key, field in root.items(expected="a mapping of groups"):
+        fields = field.mapping(["label", "areas", "aliases"], required=["label", "areas"])
+        members = fields["areas"].strings(expected="a list of areas")
+        for member in members:
+            if member not in areas:
+                raise fields["areas"].error(f"unknown area {member!r}", "areas defined above")
+        aliases = fields["aliases"].strings(expected="a list of names") if "aliases" in fields else []
+        groups[key] = Group(key, fields["label"].string(), tuple(aliases), tuple(members))
+    return groups
+
+
+def _positions(root: Field) -> dict[str, Position]:
+    positions: dict[str, Position] = {}
+    for key, field in root.items(expected="a mapping of positions"):
+        fields = field.mapping(["label", "level"], required=["label", "level"])
+        level = fields["level"].integer(low=0, high=10)
+        positions[key] = Position(key, fields["label"].string(), (), level)
+    return positions
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    """The shipped vocabulary (read once per process)."""
+    area_file = load(DATA / "areas.yaml", what="area vocabulary").mapping(
+        ["areas", "groups"], required=["areas"]
+    )
+    areas = _terms(area_file["areas"], "areas")
+    groups = _groups(area_file["groups"], areas) if "groups" in area_file else {}
+    condition_file = load(DATA / "conditions.yaml", what="condition vocabulary")
+    conditions = _terms(condition_file.mapping(["conditions"])["conditions"], "conditions")
+    position_file = load(DATA / "positions.yaml", what="position vocabulary").mapping(
+        ["positions", "transitions"], required=["positions", "transitions"]
+    )
+    rule = position_file["transitions"].mapping(
+        ["same_position_seconds", "change_seconds", "per_level_seconds"],
+        required=["same_position_seconds", "change_seconds", "per_level_seconds"],
+    )
+    transitions = Transitions(
+        same_position=rule["same_position_seconds"].integer(low=0, high=60),
+        change=rule["change_seconds"].integer(low=0, high=60),
+        per_level=rule["per_level_seconds"].integer(low=0, high=60),
+    )
+    positions = _positions(position_file["positions"])
+    return Vocabulary(areas, groups, conditions, positions, transitions)
