@@ -7,13 +7,13 @@ usually held, who should avoid it and what to do instead, and the cues to say, i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from unknot.hold import Hold, read_hold
 from unknot.names import NameIndex
-from unknot.vocabulary import DATA, Vocabulary, vocabulary
+from unknot.vocabulary import DATA, VOCABULARY_FILES, Vocabulary, vocabulary
 from unknot.yamlfile import Field, load
 
 LEVELS = ("beginner", "intermediate", "advanced")
@@ -40,8 +40,7 @@ _POSE_FIELDS = (
 _REQUIRED = tuple(f for f in _POSE_FIELDS if f not in ("sanskrit", "side_word", "aliases"))
 
 
-@dataclass(frozen=True)
-class Cues:
+class Cues(NamedTuple):
     """What to say: coming in, while holding (the first is the key cue), coming out."""
 
     enter: str
@@ -49,8 +48,7 @@ class Cues:
     exit: str
 
 
-@dataclass(frozen=True, eq=False)
-class Pose:
+class Pose(NamedTuple):
     name: str
     sanskrit: str
     aliases: tuple[str, ...]
@@ -83,7 +81,9 @@ class Catalog:
         self.poses = poses
         self.index: NameIndex[Pose] = NameIndex("pose", listing="`unknot poses`")
         for pose in poses:
-            self.index.add(pose.name, pose, (pose.sanskrit, *pose.aliases) if pose.sanskrit else pose.aliases)
+            self.index.add(
+                pose.name, pose, (pose.sanskrit, *pose.aliases) if pose.sanskrit else pose.aliases
+            )
 
     def find(self, name: str, *, where: str = "", field: str = "") -> Pose:
         return self.index.find(name, where=where, field=field)
@@ -105,13 +105,18 @@ def _choice(field: Field, choices: tuple[str, ...] | list[str], what: str) -> st
     if value not in choices:
         from unknot.names import did_you_mean
 
-        raise field.error(f"unknown {what} {value!r}{did_you_mean(value, choices)}", f"one of {', '.join(choices)}")
+        raise field.error(
+            f"unknown {what} {value!r}{did_you_mean(value, choices)}",
+            f"one of {', '.join(choices)}",
+        )
     return value
 
 
 def _choices(field: Field, choices: tuple[str, ...] | list[str], what: str) -> tuple[str, ...]:
     if field.kind == "seq":
-        return tuple(_choice(item, choices, what) for item in field.sequence(expected=f"a list of {what}s"))
+        return tuple(
+            _choice(item, choices, what) for item in field.sequence(expected=f"a list of {what}s")
+        )
     return (_choice(field, choices, what),)
 
 
@@ -185,7 +190,12 @@ def load_catalog(path: Path) -> Catalog:
     return catalog
 
 
+CATALOG_FILE = DATA / "poses.yaml"
+
+
 @cache
 def catalog() -> Catalog:
-    """The shipped catalog (read once per process)."""
-    return load_catalog(DATA / "poses.yaml")
+    """The shipped catalog (read once per process, and cached between runs)."""
+    from unknot.cache import cached
+
+    return cached("catalog", [CATALOG_FILE, *VOCABULARY_FILES], lambda: load_catalog(CATALOG_FILE))

@@ -18,7 +18,6 @@ from unknot.errors import UnknotError
 
 if TYPE_CHECKING:
     from unknot.catalog import Pose
-    from unknot.routine import Routine
     from unknot.timeline import Timeline
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -52,7 +51,9 @@ def routine_options(command: F) -> F:
     @click.argument("routine")
     @click.option("--hold", type=click.IntRange(1, 1800), help="Default hold in seconds.")
     @click.option(
-        "--first-side", type=click.Choice(["right", "left"]), help="Side that per-side work starts on."
+        "--first-side",
+        type=click.Choice(["right", "left"]),
+        help="Side that per-side work starts on.",
     )
     @wraps(command)
     def wrapper(routine: str, hold: int | None, first_side: str | None, **kwargs: Any) -> Any:
@@ -73,7 +74,7 @@ def print_json(data: Any) -> None:
 
 
 def clock(seconds: float) -> str:
-    whole = int(round(seconds))
+    whole = round(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
 
 
@@ -93,7 +94,7 @@ def routines(as_json: bool) -> None:
     from unknot.routine import built_in_names, resolve
     from unknot.timeline import expand
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in built_in_names():
         timeline = expand(resolve(name))
         rows.append(
@@ -112,7 +113,13 @@ def routines(as_json: bool) -> None:
     _print_table(
         ["Routine", "Title", "Length", "Steps", "Focus"],
         [
-            [r["name"], r["title"], clock(r["total_seconds"]), str(r["steps"]), ", ".join(r["focus"])]
+            [
+                r["name"],
+                r["title"],
+                clock(r["total_seconds"]),
+                str(r["steps"]),
+                ", ".join(r["focus"]),
+            ]
             for r in rows
         ],
     )
@@ -144,8 +151,14 @@ def plan(timeline: Timeline, as_json: bool) -> None:
         print_json(timeline.to_json())
         return
     rows = [
-        [clock(e.start), e.name, e.side or "", f"{e.transition} s" if e.transition else "",
-         f"{e.hold} s", e.key_cue]
+        [
+            clock(e.start),
+            e.name,
+            e.side or "",
+            f"{e.transition} s" if e.transition else "",
+            f"{e.hold} s",
+            e.key_cue,
+        ]
         for e in timeline
     ]
     _print_table(["At", "Step", "Side", "Move", "Hold", "Key cue"], rows, timeline.routine.title)
@@ -155,7 +168,10 @@ def plan(timeline: Timeline, as_json: bool) -> None:
 @cli.command()
 @routine_options
 @click.option(
-    "--speed", type=click.FloatRange(0.01, 1000), default=1.0, show_default=True,
+    "--speed",
+    type=click.FloatRange(0.01, 1000),
+    default=1.0,
+    show_default=True,
     help="Run the clock this many times faster (for practice and tests).",
 )
 def go(timeline: Timeline, speed: float) -> None:
@@ -171,7 +187,9 @@ def go(timeline: Timeline, speed: float) -> None:
 
 
 @cli.command()
-@click.option("--area", "areas", multiple=True, help="Only poses that stretch this area (or group).")
+@click.option(
+    "--area", "areas", multiple=True, help="Only poses that stretch this area (or group)."
+)
 @json_option
 def poses(areas: tuple[str, ...], as_json: bool) -> None:
     """List the pose catalog."""
@@ -184,8 +202,14 @@ def poses(areas: tuple[str, ...], as_json: bool) -> None:
         print_json([_pose_json(p) for p in found])
         return
     rows = [
-        [p.name, p.position, f"per {p.side_word}" if p.per_side else "", p.level, f"{p.hold} s",
-         ", ".join(p.areas)]
+        [
+            p.name,
+            p.position,
+            f"per {p.side_word}" if p.per_side else "",
+            p.level,
+            f"{p.hold} s",
+            ", ".join(p.areas),
+        ]
         for p in found
     ]
     _print_table(["Pose", "Position", "Sides", "Level", "Hold", "Stretches"], rows)
@@ -217,13 +241,21 @@ def validate(file: str, as_json: bool) -> None:
 
     routine = load_routine(Path(file))
     timeline = expand(routine)
-    result = {"file": file, "valid": True, "name": routine.name, "steps": len(timeline),
-              "poses": len(routine.poses()), "total_seconds": timeline.total}
+    result = {
+        "file": file,
+        "valid": True,
+        "name": routine.name,
+        "steps": len(timeline),
+        "poses": len(routine.poses()),
+        "total_seconds": timeline.total,
+    }
     if as_json:
         print_json(result)
         return
-    click.echo(f"{file}: valid routine {routine.name!r}: {len(routine.poses())} poses, "
-               f"{len(timeline)} steps, {clock(timeline.total)}.")
+    click.echo(
+        f"{file}: valid routine {routine.name!r}: {len(routine.poses())} poses, "
+        f"{len(timeline)} steps, {clock(timeline.total)}."
+    )
 
 
 def _pose_json(pose: Pose) -> dict[str, Any]:

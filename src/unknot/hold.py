@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from unknot.errors import UnknotError
 from unknot.yamlfile import Field
@@ -16,14 +16,13 @@ EXPECTED = (
 )
 
 _HOLD = re.compile(
-    r"^\s*(?P<low>\d+(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*"
+    r"^\s*(?P<low>\d+(?:\.\d+)?)\s*(?:(?:-|\u2013|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*"
     r"(?P<unit>s|sec|secs|seconds?|m|min|mins|minutes?)?\s*$",
     re.IGNORECASE,
 )
 
 
-@dataclass(frozen=True)
-class Hold:
+class Hold(NamedTuple):
     """A hold in seconds, from `low` to `high` (equal for a fixed hold)."""
 
     low: int

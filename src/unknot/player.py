@@ -27,7 +27,7 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class StepRecord:
-    """What happened to one entry: how long it was really held (session seconds) and how it ended."""
+    """What happened to one entry: seconds really held (session clock) and how it ended."""
 
     entry: Entry
     held: float
@@ -178,12 +178,16 @@ class Player:
         offset = at - self._begins - entry.transition
         said = [c for c in entry.cues if c.offset <= offset and c.kind != "end"]
         remaining = sum(e.transition + e.hold for e in self.timeline.entries[self.index + 1 :])
-        upcoming = self.timeline.entries[self.index + 1] if self.index + 1 < len(self.timeline) else None
+        upcoming = (
+            self.timeline.entries[self.index + 1] if self.index + 1 < len(self.timeline) else None
+        )
         return Snapshot(
             entry=entry,
             next=upcoming,
             in_hold=in_hold,
-            phase_left=max(0.0, (self.deadline if in_hold else self._begins + entry.transition) - at),
+            phase_left=max(
+                0.0, (self.deadline if in_hold else self._begins + entry.transition) - at
+            ),
             held=max(0.0, offset),
             hold=self._hold,
             elapsed=at,

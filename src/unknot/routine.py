@@ -6,14 +6,14 @@ the timed session. The file format is documented in docs/routine-format.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
-from unknot.catalog import Catalog, Pose, catalog
+from unknot.catalog import CATALOG_FILE, Catalog, Pose, catalog
 from unknot.errors import UnknotError
 from unknot.hold import Hold, read_hold
 from unknot.names import NameIndex
-from unknot.vocabulary import DATA
+from unknot.vocabulary import DATA, VOCABULARY_FILES
 from unknot.yamlfile import Field, load
 
 BUILT_IN = DATA / "routines"
@@ -31,8 +31,7 @@ _STEP_FIELDS = {
 }
 
 
-@dataclass(frozen=True)
-class PoseStep:
+class PoseStep(NamedTuple):
     """Hold one pose (both sides in turn when the pose is done per side)."""
 
     pose: Pose
@@ -40,8 +39,7 @@ class PoseStep:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class FlowStep:
+class FlowStep(NamedTuple):
     """Move back and forth between poses for a number of rounds.
 
     The first round settles into each pose for `hold`; later rounds move on after `then_hold`.
@@ -54,16 +52,14 @@ class FlowStep:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class RestStep:
+class RestStep(NamedTuple):
     """A pause between poses."""
 
     hold: Hold
     note: str = ""
 
 
-@dataclass(frozen=True)
-class PerSideBlock:
+class PerSideBlock(NamedTuple):
     """Steps done on one side, then all again on the other, re-entered through `back_to`."""
 
     steps: tuple[PoseStep | FlowStep | RestStep, ...]
@@ -74,8 +70,7 @@ class PerSideBlock:
 Step = PoseStep | FlowStep | RestStep | PerSideBlock
 
 
-@dataclass(frozen=True)
-class Routine:
+class Routine(NamedTuple):
     name: str
     title: str
     steps: tuple[Step, ...]
@@ -148,7 +143,9 @@ class _Reader:
     def flow(self, fields: dict[str, Field]) -> FlowStep:
         items = fields["flow"].sequence(expected="a list of two or more pose names")
         if len(items) < 2:
-            raise fields["flow"].error(f"has {len(items)} pose", "two or more poses to move between")
+            raise fields["flow"].error(
+                f"has {len(items)} pose", "two or more poses to move between"
+            )
         rounds = fields["rounds"].integer(low=1, high=MAX_ROUNDS) if "rounds" in fields else 3
         return FlowStep(
             tuple(self.pose(item) for item in items),
@@ -176,7 +173,9 @@ class _Reader:
 
 def read_routine(root: Field, *, name: str, path: Path | None = None) -> Routine:
     """A routine from its parsed YAML; every mistake is an error at its line."""
-    fields = root.mapping(_ROUTINE_FIELDS, required=("steps",), expected="a routine: a mapping with steps")
+    fields = root.mapping(
+        _ROUTINE_FIELDS, required=("steps",), expected="a routine: a mapping with steps"
+    )
     items = fields["steps"].sequence(expected="a list of steps")
     if not items:
         raise fields["steps"].error("is empty", "at least one step")
@@ -184,7 +183,9 @@ def read_routine(root: Field, *, name: str, path: Path | None = None) -> Routine
         raise fields["steps"].error(f"has {len(items)} steps", f"at most {MAX_STEPS}")
     reader = _Reader(catalog())
     steps = tuple(reader.step(item, in_block=False) for item in items)
-    text = {k: fields[k].string() for k in ("name", "title", "description", "source") if k in fields}
+    text = {
+        k: fields[k].string() for k in ("name", "title", "description", "source") if k in fields
+    }
     first_side = "right"
     if "first_side" in fields:
         first_side = fields["first_side"].string(expected="right or left").lower()
@@ -203,8 +204,15 @@ def read_routine(root: Field, *, name: str, path: Path | None = None) -> Routine
 
 
 def load_routine(path: Path) -> Routine:
-    """Read and check a routine file."""
-    return read_routine(load(path, what="routine"), name=path.stem, path=path)
+    """Read and check a routine file (cached while it and the catalog are unchanged)."""
+    from unknot.cache import cached
+
+    def read() -> Routine:
+        return read_routine(load(path, what="routine"), name=path.stem, path=path)
+
+    if not path.is_file():
+        return read()  # let the reader say what is wrong with it
+    return cached("routine", [path, CATALOG_FILE, *VOCABULARY_FILES], read)
 
 
 def built_in_names() -> list[str]:

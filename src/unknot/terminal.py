@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 FRAME_SECONDS = 0.1  # redraw at least this often so the countdown moves smoothly
 BIG_TEXT_FONT = "small"
-BIG_TEXT_MAX_ROWS = 8
+ROWS_WITHOUT_BIG_TEXT = 14  # frame, name, side, timer, cues, next, session, and a little air
 KEY_HELP = "space pause · n/→ skip · b/← back · +/- 10 s · q quit"
 
 
@@ -123,13 +123,13 @@ def stop_on_terminate() -> Iterator[None]:
 
 
 # -- the full screen ---------------------------------------------------------------------------
-def big_text(name: str, width: int) -> str | None:
+def big_text(name: str, width: int, max_rows: int) -> str | None:
     """The pose name in large letters, or None when it would not fit."""
     import pyfiglet
 
     art = pyfiglet.Figlet(font=BIG_TEXT_FONT, width=width).renderText(name)
     rows = [r.rstrip() for r in art.splitlines() if r.strip()]
-    if len(rows) > BIG_TEXT_MAX_ROWS or any(len(r) > width for r in rows):
+    if len(rows) > max_rows or any(len(r) > width for r in rows):
         return None
     return "\n".join(rows)
 
@@ -140,45 +140,75 @@ def bar(fraction: float, width: int) -> str:
 
 
 def render(snap: Snapshot, title: str, width: int, height: int) -> RenderableType:
-    """One frame: fits 80x24 and shrinks gracefully below it."""
+    """One frame: fits 80x24, spreads out on a bigger screen and shrinks below it."""
     from rich.console import Group
     from rich.panel import Panel
     from rich.text import Text
 
+    width, height = min(width, 100), min(height, 30)
     inner = max(20, width - 4)
     entry = snap.entry
-    lines: list[RenderableType] = []
-    art = big_text(entry.name, inner) if height >= 22 and inner >= 40 else None
-    lines.append(Text(art, style="bold cyan") if art else Text(entry.name.upper(), style="bold cyan"))
-    state = "PAUSED" if snap.paused else ("hold" if snap.in_hold else "get into position")
-    side = entry.side_label.upper() if entry.side else "BOTH SIDES TOGETHER" if entry.pose else "REST"
-    lines.append(Text.assemble((f"{step_title(entry)}", "bold"), "  ·  ", (side, "bold yellow")))
-    lines.append(Text(""))
-    if snap.in_hold:
-        fraction = snap.held / snap.hold if snap.hold else 1.0
+    art = big_text(entry.name, inner, height - ROWS_WITHOUT_BIG_TEXT) if inner >= 40 else None
+    heading = [Text(art, style="bold cyan")] if art else []
+    heading.append(Text(entry.name, style="bold"))
+    if entry.side:
+        heading.append(Text(f" {entry.side_label.upper()} ", style="bold black on yellow"))
+
+    if snap.paused:
+        state, fraction = Text("PAUSED · space to go on", style="bold red"), snap.held / snap.hold
+        left = f"{clock_text(snap.hold - snap.held)} left of {clock_text(snap.hold)}"
+    elif snap.in_hold:
+        state, fraction = Text("HOLD", style="bold green"), snap.held / snap.hold
         left = f"{clock_text(snap.phase_left)} left of {clock_text(snap.hold)}"
     else:
-        fraction = 0.0
-        left = f"{clock_text(snap.phase_left)} to settle in · hold {clock_text(snap.hold)}"
-    lines.append(Text.assemble((bar(fraction, max(10, inner - len(left) - 2)), "green"), "  ", left))
-    lines.append(Text(state, style="bold red" if snap.paused else "dim"))
+        state, fraction = Text("MOVE INTO POSITION", style="bold magenta"), 0.0
+        left = f"{clock_text(snap.phase_left)} · then hold {clock_text(snap.hold)}"
+    timer = [
+        state,
+        Text.assemble((bar(fraction, max(10, inner - len(left) - 2)), "green"), "  ", left),
+    ]
+
     cue = snap.cue.text if snap.cue else entry.key_cue
-    lines.append(Text(f"» {cue}", style="italic"))
+    guidance = [Text(f"» {cue}", style="italic")]
     if entry.key_cue and cue != entry.key_cue:
-        lines.append(Text(f"  {entry.key_cue}", style="dim"))
-    lines.append(Text(""))
-    upcoming = f"Next: {step_title(snap.next)} ({clock_text(snap.next.hold)})" if snap.next else "Next: the end"
-    lines.append(Text(upcoming, style="bold"))
-    position = f"step {entry.index + 1} of {snap.steps}"
-    session = f"{clock_text(snap.elapsed)} / {clock_text(snap.total)}  {position}"
-    lines.append(Text.assemble((bar(snap.progress, max(10, inner - len(session) - 2)), "blue"), "  ", session))
+        guidance.append(Text(f"  {entry.key_cue}", style="dim"))
+
+    upcoming = f"{step_title(snap.next)} ({clock_text(snap.next.hold)})" if snap.next else "the end"
+    times = f"{clock_text(snap.elapsed)} / {clock_text(snap.total)}"
+    session = f"step {entry.index + 1} of {snap.steps} · {times}"
+    footer = [
+        Text.assemble(("Next: ", "bold"), upcoming),
+        Text.assemble(
+            (bar(snap.progress, max(10, inner - len(session) - 2)), "blue"), "  ", session
+        ),
+    ]
+    sections = [heading, timer, guidance, footer]
+    used = sum(_rows(str(t), inner) for section in sections for t in section)
+    spaced: list[RenderableType] = []
+    for section, gap in zip(sections, _gaps(height - 2 - used, len(sections)), strict=True):
+        spaced.extend([Text("")] * gap + section)
     return Panel(
-        Group(*lines),
+        Group(*spaced),
         title=f"unknot · {title}",
         subtitle=KEY_HELP,
-        width=min(width, 100),
-        height=min(height, 24),
+        title_align="left",
+        width=width,
+        height=height,
     )
+
+
+def _gaps(free: int, sections: int) -> list[int]:
+    """Blank rows before each section: between sections first, then above the first."""
+    gaps = [0] * sections
+    order = [*range(1, sections), 0]
+    for n in range(max(0, free)):
+        gaps[order[n % len(order)]] += 1
+    return gaps
+
+
+def _rows(text: str, width: int) -> int:
+    """Rows a text takes once wrapped at `width`."""
+    return sum(max(1, -(-len(line) // width)) for line in text.splitlines() or [""])
 
 
 def guide_screen(player: Player, console: Console, keys_from: IO[str] | None) -> None:
@@ -262,7 +292,9 @@ def summary_lines(player: Player) -> list[str]:
     return lines
 
 
-def guide(player: Player, *, out: IO[str] = sys.stdout, keys_from: IO[str] | None = sys.stdin) -> list[str]:
+def guide(
+    player: Player, *, out: IO[str] = sys.stdout, keys_from: IO[str] | None = sys.stdin
+) -> list[str]:
     """Guide the session on `out` (a full screen if it is a terminal); returns the summary."""
     if out.isatty():
         from rich.console import Console

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from unknot.catalog import Pose
 from unknot.hold import Hold, check_hold
@@ -25,8 +25,7 @@ CUE_GAP_SECONDS = 10  # the shortest quiet spell between two cues inside a hold
 COUNTDOWN_SECONDS = 3
 
 
-@dataclass(frozen=True)
-class Cue:
+class Cue(NamedTuple):
     offset: int
     kind: str
     text: str
@@ -84,7 +83,9 @@ class Entry:
             "block": self.block,
             "round": self.round,
             "areas": dict(self.pose.areas) if self.pose else {},
-            "cues": [{"offset_seconds": c.offset, "kind": c.kind, "text": c.text} for c in self.cues],
+            "cues": [
+                {"offset_seconds": c.offset, "kind": c.kind, "text": c.text} for c in self.cues
+            ],
         }
 
 
@@ -137,8 +138,7 @@ class _Slot:
     opening: list[str] = field(default_factory=list)  # said before the announcement
 
 
-@dataclass(frozen=True)
-class _Holds:
+class _Holds(NamedTuple):
     """Which hold wins: the step's, then --hold, then the routine's default, then the pose's."""
 
     override: Hold | None
@@ -181,7 +181,9 @@ def _step_slots(
     return _pose_slots(step, holds, side, block)
 
 
-def _block_slots(block: PerSideBlock, number: int, holds: _Holds, sides: tuple[str, str]) -> list[_Slot]:
+def _block_slots(
+    block: PerSideBlock, number: int, holds: _Holds, sides: tuple[str, str]
+) -> list[_Slot]:
     slots: list[_Slot] = []
     for turn, side in enumerate(sides):
         if turn == 1 and block.back_to:
@@ -239,8 +241,18 @@ def expand(routine: Routine, *, hold: int | None = None, first_side: str | None 
         is_last = index == len(slots) - 1
         cues = _cues(slot, transition, first=index == 0, last=is_last, index=index)
         entries.append(
-            Entry(index, slot.pose, slot.side, clock, slot.hold, transition, cues,
-                  slot.block, slot.round, slot.note)
+            Entry(
+                index,
+                slot.pose,
+                slot.side,
+                clock,
+                slot.hold,
+                transition,
+                cues,
+                slot.block,
+                slot.round,
+                slot.note,
+            )
         )
         clock += slot.hold
         previous = position
@@ -293,12 +305,23 @@ def _hold_cues(slot: _Slot, index: int) -> list[Cue]:
     return cues
 
 
+PHRASES_FILE = DATA / "phrases.yaml"
+
+
 @cache
 def _all_phrases() -> dict[str, str | tuple[str, ...]]:
-    root = load(DATA / "phrases.yaml", what="phrase list")
+    from unknot.cache import cached
+
+    return cached("phrases", [PHRASES_FILE], _read_phrases)
+
+
+def _read_phrases() -> dict[str, str | tuple[str, ...]]:
+    root = load(PHRASES_FILE, what="phrase list")
     phrases: dict[str, str | tuple[str, ...]] = {}
     for name, value in root.items(expected="a mapping of phrase names to text"):
-        phrases[name] = value.string() if value.kind == "str" else tuple(value.strings(expected="text"))
+        phrases[name] = (
+            value.string() if value.kind == "str" else tuple(value.strings(expected="text"))
+        )
     return phrases
 
 

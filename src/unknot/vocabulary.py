@@ -4,19 +4,19 @@ base positions and what moving between them costs. All of it lives in data files
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from unknot.names import NameIndex
-from unknot.yamlfile import Field, load
+
+if TYPE_CHECKING:
+    from unknot.yamlfile import Field
 
 DATA = Path(__file__).parent / "data"
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     """One word of a vocabulary: its canonical name, a label for people, other spellings."""
 
     name: str
@@ -24,22 +24,24 @@ class Term:
     aliases: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Group(Term):
+class Group(NamedTuple):
     """A name that stands for several areas ("hips")."""
 
-    areas: tuple[str, ...] = ()
+    name: str
+    label: str
+    aliases: tuple[str, ...]
+    areas: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Position(Term):
+class Position(NamedTuple):
     """A base position and how far off the floor it is (0 lying, 4 standing)."""
 
-    level: int = 0
+    name: str
+    label: str
+    level: int
 
 
-@dataclass(frozen=True)
-class Transitions:
+class Transitions(NamedTuple):
     """Seconds to move between steps, from their base positions."""
 
     same_position: int
@@ -47,28 +49,31 @@ class Transitions:
     per_level: int
 
 
-@dataclass(frozen=True, eq=False)
 class Vocabulary:
-    areas: dict[str, Term]
-    groups: dict[str, Group]
-    conditions: dict[str, Term]
-    positions: dict[str, Position]
-    transitions: Transitions
-    area_index: NameIndex[tuple[str, ...]] = dataclass_field(init=False)
-    condition_index: NameIndex[Term] = dataclass_field(init=False)
+    """Every shared word, with indexes that find areas and conditions by any spelling."""
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        areas: dict[str, Term],
+        groups: dict[str, Group],
+        conditions: dict[str, Term],
+        positions: dict[str, Position],
+        transitions: Transitions,
+    ) -> None:
+        self.areas = areas
+        self.groups = groups
+        self.conditions = conditions
+        self.positions = positions
+        self.transitions = transitions
         # Building the indexes also proves no spelling belongs to two entries.
-        areas: NameIndex[tuple[str, ...]] = NameIndex("area")
-        for term in self.areas.values():
-            areas.add(term.name, (term.name,), term.aliases)
-        for group in self.groups.values():
-            areas.add(group.name, group.areas, group.aliases)
-        conditions: NameIndex[Term] = NameIndex("condition")
-        for term in self.conditions.values():
-            conditions.add(term.name, term, term.aliases)
-        object.__setattr__(self, "area_index", areas)
-        object.__setattr__(self, "condition_index", conditions)
+        self.area_index: NameIndex[tuple[str, ...]] = NameIndex("area")
+        for term in areas.values():
+            self.area_index.add(term.name, (term.name,), term.aliases)
+        for group in groups.values():
+            self.area_index.add(group.name, group.areas, group.aliases)
+        self.condition_index: NameIndex[Term] = NameIndex("condition")
+        for term in conditions.values():
+            self.condition_index.add(term.name, term, term.aliases)
 
     def resolve_areas(self, names: Iterable[str], *, where: str = "", field: str = "") -> list[str]:
         """Canonical areas for the names a person used, groups expanded, in first-seen order."""
@@ -91,7 +96,9 @@ def _terms(root: Field, name: str) -> dict[str, Term]:
     terms: dict[str, Term] = {}
     for key, field in root.items(expected=f"a mapping of {name}"):
         fields = field.mapping(["label", "aliases"], required=["label"])
-        aliases = fields["aliases"].strings(expected="a list of names") if "aliases" in fields else []
+        aliases = (
+            fields["aliases"].strings(expected="a list of names") if "aliases" in fields else []
+        )
         terms[key] = Term(key, fields["label"].string(), tuple(aliases))
     return terms
 
@@ -104,7 +111,9 @@ def _groups(root: Field, areas: dict[str, Term]) -> dict[str, Group]:
         for member in members:
             if member not in areas:
                 raise fields["areas"].error(f"unknown area {member!r}", "areas defined above")
-        aliases = fields["aliases"].strings(expected="a list of names") if "aliases" in fields else []
+        aliases = (
+            fields["aliases"].strings(expected="a list of names") if "aliases" in fields else []
+        )
         groups[key] = Group(key, fields["label"].string(), tuple(aliases), tuple(members))
     return groups
 
@@ -114,13 +123,25 @@ def _positions(root: Field) -> dict[str, Position]:
     for key, field in root.items(expected="a mapping of positions"):
         fields = field.mapping(["label", "level"], required=["label", "level"])
         level = fields["level"].integer(low=0, high=10)
-        positions[key] = Position(key, fields["label"].string(), (), level)
+        positions[key] = Position(key, fields["label"].string(), level)
     return positions
+
+
+VOCABULARY_FILES = tuple(DATA / f for f in ("areas.yaml", "conditions.yaml", "positions.yaml"))
 
 
 @cache
 def vocabulary() -> Vocabulary:
-    """The shipped vocabulary (read once per process)."""
+    """The shipped vocabulary (read once per process, and cached between runs)."""
+    from unknot.cache import cached
+
+    return cached("vocabulary", VOCABULARY_FILES, read_vocabulary)
+
+
+def read_vocabulary() -> Vocabulary:
+    """Read and check the vocabulary files."""
+    from unknot.yamlfile import load
+
     area_file = load(DATA / "areas.yaml", what="area vocabulary").mapping(
         ["areas", "groups"], required=["areas"]
     )

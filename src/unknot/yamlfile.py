@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from unknot.errors import UnknotError
 from unknot.names import closest
+
+if TYPE_CHECKING:
+    import yaml
 
 MAX_BYTES = 1_000_000  # a routine is a few kilobytes; anything near this is not one
 
@@ -46,7 +47,9 @@ def read_text(path: Path, *, what: str) -> str:
             )
         data = path.read_bytes()
     except FileNotFoundError:
-        raise UnknotError("no such file", where=where, expected=f"the path of a {what} file") from None
+        raise UnknotError(
+            "no such file", where=where, expected=f"the path of a {what} file"
+        ) from None
     except OSError as err:
         raise UnknotError(
             f"cannot be read ({err.strerror})", where=where, expected=f"a readable {what} file"
@@ -74,6 +77,8 @@ def decode(data: bytes, *, where: str, what: str) -> str:
 
 def parse(text: str, *, where: str, what: str) -> Field:
     """The document's root as a `Field`; bad YAML is reported at its line and column."""
+    import yaml  # here, not at the top: a cached catalog or routine needs no YAML at all
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         node = yaml.compose(text, Loader=loader)
@@ -125,9 +130,10 @@ class Field:
     @property
     def kind(self) -> str:
         """'map', 'seq' or the scalar's resolved type ('str', 'int', 'float', 'bool', 'null')."""
-        if isinstance(self.node, yaml.MappingNode):
+        node_type = type(self.node).__name__
+        if node_type == "MappingNode":
             return "map"
-        if isinstance(self.node, yaml.SequenceNode):
+        if node_type == "SequenceNode":
             return "seq"
         tag = str(self.node.tag)
         return tag.removeprefix(_TAG) if tag.startswith(_TAG) else tag
@@ -211,6 +217,8 @@ class Field:
 
     def scalar(self) -> Any:
         """The scalar's Python value as YAML's safe rules construct it."""
+        import yaml
+
         try:
             return yaml.constructor.SafeConstructor().construct_object(self.node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as err:

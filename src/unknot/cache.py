@@ -1,0 +1,69 @@
+"""A cache of checked data, so a command does not parse and validate the same YAML every time.
+
+Reading the catalog and a routine through YAML with line-by-line checks costs more than the rest
+of `unknot plan` together. The checked result is pickled in the user's cache directory, keyed by
+unknot's version and each source file's path, size and modification time; a changed file, a new
+version or an unreadable cache entry simply means building it again. Set `UNKNOT_CACHE_DIR` to
+move the cache, or to an empty string to turn it off.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import zlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from unknot import __version__
+
+T = TypeVar("T")
+
+
+def cache_dir() -> Path | None:
+    configured = os.environ.get("UNKNOT_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "unknot"
+
+
+def _stamp(sources: Sequence[Path]) -> tuple[object, ...]:
+    stats = []
+    for source in sources:
+        st = source.stat()
+        stats.append((str(source.resolve()), st.st_size, st.st_mtime_ns))
+    return (__version__, *stats)
+
+
+def cached(kind: str, sources: Sequence[Path], build: Callable[[], T]) -> T:
+    """`build()`'s result, from the cache when none of `sources` has changed since."""
+    folder = cache_dir()
+    try:
+        stamp = _stamp(sources)
+    except OSError:
+        return build()  # a missing source: let build() report it properly
+    if folder is None:
+        return build()
+    entry = folder / f"{kind}-{zlib.crc32(repr(stamp).encode()):08x}.pickle"
+    try:
+        saved_stamp, value = pickle.loads(entry.read_bytes())
+        if saved_stamp == stamp:
+            return value  # type: ignore[no-any-return]
+    except Exception:
+        pass
+    value = build()
+    _write(entry, (stamp, value))
+    return value
+
+
+def _write(entry: Path, content: object) -> None:
+    """Write atomically (temporary file, then rename); a cache that cannot be written is skipped."""
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        temporary = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL))
+        temporary.replace(entry)
+    except OSError:
+        return
