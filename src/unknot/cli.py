@@ -7,6 +7,7 @@ Heavy modules (Rich, the terminal player) are imported inside the commands that 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from enum import IntEnum
 from functools import wraps
@@ -38,11 +39,33 @@ class UserError(click.ClickException):
 
 
 class Cli(click.Group):
+    """Click's group, with every mistake reported as one line and exit status 2."""
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except UnknotError as err:
             raise UserError(err.line()) from None
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as err:
+            err.show()
+            sys.exit(Exit.USER_ERROR)
+        except click.UsageError as err:
+            command = err.ctx.command_path if err.ctx else "unknot"
+            message = err.format_message().rstrip(".")
+            click.echo(f"{command}: {message} (see '{command} --help')", err=True)
+            sys.exit(Exit.USER_ERROR)
+        except click.ClickException as err:
+            err.show()
+            sys.exit(err.exit_code)
+        except click.Abort:
+            click.echo("unknot: stopped", err=True)
+            sys.exit(130)
+        sys.exit(result if isinstance(result, int) else Exit.OK)
 
 
 def routine_options(command: F) -> F:

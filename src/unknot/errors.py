@@ -21,4 +21,5 @@ class UnknotError(Exception):
         """The whole error as one line: `where: field: what; expected ...`."""
         parts = [p for p in (self.where, self.field) if p]
         head = ": ".join([*parts, self.what])
-        return f"{head}; expected {self.expected}" if self.expected else head
+        whole = f"{head}; expected {self.expected}" if self.expected else head
+        return " ".join(whole.split())  # one line, whatever a library's message held

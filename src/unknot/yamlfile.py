@@ -25,7 +25,7 @@ _TYPE_NAMES = {
     "str": "text",
     "int": "a whole number",
     "float": "a number",
-    "bool": "true or false",
+    "bool": "a yes/no value",
     "null": "nothing (null)",
     "map": "a mapping (key: value)",
     "seq": "a list",
@@ -87,8 +87,14 @@ def parse(text: str, *, where: str, what: str) -> Field:
         at = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark else where
         problem = err.problem or err.context or "not valid YAML"
         raise UnknotError(f"bad YAML: {problem}", where=at, expected=f"a YAML {what}") from None
+    except yaml.reader.ReaderError as err:
+        problem = f"character {err.character!r} at offset {err.position} is not allowed in YAML"
+        raise UnknotError(problem, where=where, expected=f"a YAML {what}") from None
     except yaml.YAMLError as err:
-        raise UnknotError(f"bad YAML: {err}", where=where, expected=f"a YAML {what}") from None
+        first_line = str(err).splitlines()[0] if str(err) else "not valid YAML"
+        raise UnknotError(
+            f"bad YAML: {first_line}", where=where, expected=f"a YAML {what}"
+        ) from None
     except RecursionError:
         raise UnknotError(
             "bad YAML: nested too deeply", where=where, expected=f"a YAML {what}"
