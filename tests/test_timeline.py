@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import Result
-from conftest import SEED_SEQUENCE
 
+from conftest import SEED_SEQUENCE
 from unknot.routine import FlowStep, PerSideBlock, resolve
 from unknot.timeline import Timeline, expand
 

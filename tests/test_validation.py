@@ -200,7 +200,7 @@ scalars = st.one_of(
     st.booleans(),
     st.integers(min_value=-(10**12), max_value=10**12),
     st.floats(allow_nan=True, allow_infinity=True),
-    st.sampled_from(POSE_NAMES + ["20-30", "2 min", "left", "-5", "1e309"]),
+    st.sampled_from([*POSE_NAMES, "20-30", "2 min", "left", "-5", "1e309"]),
     st.text(max_size=20),
 )
 documents = st.recursive(

@@ -47,7 +47,7 @@ class Cli(click.Group):
         except UnknotError as err:
             raise UserError(err.line()) from None
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
         try:
             result = super().main(*args, **kwargs)
