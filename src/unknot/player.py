@@ -8,6 +8,7 @@ at that deadline, not at the moment the check ran, so a long session does not dr
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,6 +76,11 @@ class Player:
         self._hold = timeline.entries[0].hold
 
     # -- the clock -------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the session clock now (when the screen is ready), not when the player was made."""
+        self._anchor = self.clock()
+        self._paused_at = None
+
     def position(self) -> float:
         """Session seconds since the start, not counting pauses."""
         now = self._paused_at if self._paused_at is not None else self.clock()
@@ -133,6 +139,11 @@ class Player:
         at = self.position()
         if at - self._begins <= BACK_RESTARTS_WITHIN and self.index > 0:
             self._enter(self.index - 1, at)
+            # The step is being done again: its earlier record gives way to the new one.
+            for n in range(len(self.records) - 1, -1, -1):
+                if self.records[n].entry.index == self.index:
+                    del self.records[n]
+                    break
         else:
             self._enter(self.index, at)
 
@@ -140,8 +151,8 @@ class Player:
         """Lengthen (or shorten, with a negative number) this step's hold."""
         if self.finished:
             return
-        floor = max(1.0, self._held(self.position()))
-        self._hold = int(max(floor, self._hold + seconds))
+        floor = max(1, math.ceil(self._held(self.position())))
+        self._hold = max(floor, self._hold + seconds)
 
     def toggle_pause(self) -> None:
         if self.finished:

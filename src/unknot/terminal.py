@@ -220,6 +220,7 @@ def guide_screen(player: Player, console: Console, keys_from: IO[str] | None) ->
         stack.enter_context(stop_on_terminate())
         live = stack.enter_context(Live(console=console, screen=True, auto_refresh=False))
         read = stack.enter_context(keyboard(keys_from)) if keys_from is not None else _sleep
+        player.start()
         try:
             while not player.finished:
                 player.tick()
@@ -259,6 +260,7 @@ def guide_plain(player: Player, out: IO[str]) -> None:
 
     try:
         with stop_on_terminate():
+            player.start()
             show(player.entry)
             while not player.finished:
                 _sleep(player.seconds_to_next_event())

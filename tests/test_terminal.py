@@ -1,0 +1,451 @@
+"""`unknot go` as a runner meets it: the installed command in a real pseudo-terminal (full
+screen, keys) and with its output piped (plain lines). Times are sped up with --speed; nothing
+here measures how long anything took."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+from rich.cells import cell_len
+
+from conftest import SEED_SEQUENCE, UNKNOT
+from unknot.routine import resolve
+from unknot.timeline import Entry, expand
+
+ROWS, COLUMNS = 24, 80
+HOME = "\x1b[H"  # Rich redraws every frame of the full screen from the top-left corner
+LEAVE_SCREEN = "\x1b[?1049l"  # back from the alternate screen: what follows is the summary
+ANSI = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[()][0-9A-Za-z]|[@-Z\\-_=>])"
+)
+# One whole frame in the stream: from a cursor-home to the panel's bottom-right corner.
+FRAME = re.compile(r"\x1b\[H((?:(?!\x1b\[H).)*?╯)", re.DOTALL)
+STEP = re.compile(r"step (\d+) of (\d+) · (\d+:\d\d) / (\d+:\d\d)")
+COUNTDOWN = re.compile(r"(\d+:\d\d) left of (\d+:\d\d)")
+RIGHT_ARROW, LEFT_ARROW, CTRL_C = "\x1b[C", "\x1b[D", "\x03"
+
+
+def clean(text: str) -> str:
+    return ANSI.sub("", text).replace("\r", "")
+
+
+def mss(seconds: int) -> str:
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def title(entry: Entry) -> str:
+    return f"{entry.name}, {entry.side_label}" if entry.side else entry.name
+
+
+def rows(frame: str) -> list[str]:
+    """The text inside the panel, one item per screen row, borders and padding removed."""
+    return [line.strip().strip("│╭╮╰╯").strip() for line in frame.split("\n")]
+
+
+def step_of(frame: str) -> int:
+    found = STEP.search(frame)
+    assert found, frame
+    return int(found.group(1))
+
+
+def seconds(clock: str) -> int:
+    minutes, _, secs = clock.partition(":")
+    return int(minutes) * 60 + int(secs)
+
+
+def countdown(frame: str) -> tuple[str, str]:
+    found = COUNTDOWN.search(frame)
+    assert found, frame
+    return found.group(1), found.group(2)
+
+
+def split_frames(raw: str) -> tuple[list[str], str]:
+    """The full-screen frames (ANSI stripped) and the text printed after leaving the screen."""
+    assert LEAVE_SCREEN in raw
+    screen, _, after = raw.partition(LEAVE_SCREEN)
+    frames = [clean(part) for part in screen.split(HOME)]
+    return [f for f in frames if f.strip()], clean(after)
+
+
+def terminal_env() -> dict[str, str]:
+    env = dict(os.environ, TERM="xterm-256color")  # carries UNKNOT_CACHE_DIR from `own_cache`
+    for name in ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE"):
+        env.pop(name, None)
+    return env
+
+
+class Session:
+    """`unknot go ...` on a real 80x24 pseudo-terminal."""
+
+    def __init__(self, *args: str) -> None:
+        self.child = pexpect.spawn(
+            UNKNOT,
+            ["go", *args],
+            dimensions=(ROWS, COLUMNS),
+            env=terminal_env(),
+            encoding="utf-8",
+            timeout=60,
+        )
+        self.seen: list[str] = []  # every frame read so far, cleaned
+
+    def frame(self, timeout: float = 15) -> str:
+        """The next whole frame from the stream."""
+        self.child.expect(FRAME, timeout=timeout)
+        frame = clean(self.child.match.group(1))
+        self.seen.append(frame)
+        return frame
+
+    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 15) -> str:
+        """Read frames until one satisfies `predicate` (the stream is the clock, not a sleep)."""
+        give_up = time.monotonic() + timeout
+        while True:
+            frame = self.frame(timeout=max(0.5, give_up - time.monotonic()))
+            if predicate(frame):
+                return frame
+            assert time.monotonic() < give_up, f"no such frame; last one:\n{frame}"
+
+    def send(self, keys: str) -> None:
+        self.child.send(keys)
+
+    def finish(self) -> tuple[int, str]:
+        """Wait for the process to end; its exit status and everything after the last frame."""
+        self.child.expect(pexpect.EOF, timeout=20)
+        rest = self.child.before
+        self.child.close()
+        assert self.child.signalstatus is None
+        after = clean(rest.partition(LEAVE_SCREEN)[2])
+        assert LEAVE_SCREEN in rest, "the alternate screen was not left"
+        return self.child.exitstatus, after
+
+    def close(self) -> None:
+        if self.child.isalive():
+            self.child.close(force=True)
+
+
+@pytest.fixture
+def session() -> Iterator[Callable[..., Session]]:
+    started: list[Session] = []
+
+    def start(*args: str) -> Session:
+        started.append(Session(*args))
+        return started[-1]
+
+    yield start
+    for each in started:
+        each.close()
+
+
+@pytest.fixture
+def entries() -> list[Entry]:
+    return list(expand(resolve("after-long-run")))
+
+
+def summary_of(after: str) -> list[str]:
+    return [line for line in after.splitlines() if line.strip()]
+
+
+# -- the whole session on the full screen --------------------------------------------------------
+def test_full_screen_session_shows_every_step_in_order(entries: list[Entry]) -> None:
+    # The timeline collapsed to first rounds is the seed's sequence; later rounds are flow repeats.
+    assert [(e.name, e.side) for e in entries if e.round in (None, 1)] == SEED_SEQUENCE
+    assert len(entries) == 36
+
+    child = pexpect.spawn(
+        UNKNOT,
+        ["go", "after-long-run", "--speed", "100"],
+        dimensions=(ROWS, COLUMNS),
+        env=terminal_env(),
+        encoding="utf-8",
+        timeout=60,
+    )
+    try:
+        child.expect(pexpect.EOF)
+        raw = child.before
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0, raw[-2000:]
+    assert child.signalstatus is None
+    assert "Traceback" not in raw
+
+    frames, after = split_frames(raw)
+    assert len(frames) >= 36
+    order: list[int] = []
+    for frame in frames:
+        lines = frame.split("\n")
+        assert len(lines) <= ROWS, frame
+        assert all(cell_len(line) <= COLUMNS for line in lines), frame
+        shown = rows(frame)
+        number = step_of(frame)
+        entry = entries[number - 1]
+        assert entry.name in shown, frame
+        if entry.side:
+            label = entry.side_label.upper()  # e.g. "RIGHT LEG", drawn as " RIGHT LEG "
+            assert label.startswith(entry.side.upper())
+            assert label in shown, frame
+        else:
+            assert not any(r in ("RIGHT LEG", "LEFT LEG", "RIGHT SIDE", "LEFT SIDE") for r in shown)
+        following = entries[number] if number < len(entries) else None
+        expected_next = f"{title(following)} ({mss(following.hold)})" if following else "the end"
+        assert f"Next: {expected_next}" in shown, frame
+        if "HOLD" in shown:
+            assert f"left of {mss(entry.hold)}" in frame, frame
+        else:
+            assert "MOVE INTO POSITION" in shown, frame
+            assert f"then hold {mss(entry.hold)}" in frame, frame
+        assert STEP.search(frame).group(4) == mss(entries[-1].end)  # type: ignore[union-attr]
+        if not order or order[-1] != number:
+            order.append(number)
+    assert order == list(range(1, 37))
+
+    # The first pose's name is drawn in large letters above its plain name.
+    first = rows(frames[0])
+    name_row = first.index("Child's Pose")
+    assert sum(1 for r in first[:name_row] if r) >= 3
+    assert any("___" in r for r in first[:name_row])
+
+    summary = summary_of(after)
+    assert summary[0].startswith("Session complete: 36 of 36 steps done, ")
+    assert not any(line.startswith(("Cut short", "Skipped", "Not reached")) for line in summary)
+
+
+# -- keys ----------------------------------------------------------------------------------------
+def test_n_and_right_arrow_skip(session: Callable[..., Session]) -> None:
+    screen = session("after-long-run", "--speed", "5")
+    first = screen.wait_for(lambda f: "step 1 of 36" in f)
+    assert "Child's Pose" in rows(first)
+    screen.send("n")
+    second = screen.wait_for(lambda f: step_of(f) != 1)
+    assert step_of(second) == 2
+    assert "Cat-Cow" in rows(second)
+    screen.send(RIGHT_ARROW)
+    third = screen.wait_for(lambda f: step_of(f) != 2)
+    assert step_of(third) == 3
+    assert "Downward-Facing Dog" in rows(third)
+    screen.send("q")
+    status, after = screen.finish()
+    assert status == 0
+    summary = summary_of(after)
+    assert summary[0].startswith("Session stopped: 0 of 36 steps done")
+    assert "Child's Pose" in next(line for line in summary if line.startswith("Cut short: "))
+    assert "Not reached: 33 steps, from Three-Legged Dog, right leg." in summary
+
+
+def test_space_pauses_and_resumes(session: Callable[..., Session]) -> None:
+    screen = session("after-long-run", "--speed", "10")
+    screen.wait_for(lambda f: "HOLD" in rows(f))
+    screen.send(" ")
+    paused = screen.wait_for(lambda f: "PAUSED" in f)
+    # Paused frames come at most every 0.1 s, so five frames on is at least half a second later:
+    # 5 session seconds at this speed, yet neither the countdown nor the session clock moved.
+    for _ in range(5):
+        later = screen.frame()
+    assert "PAUSED" in later
+    assert countdown(later) == countdown(paused)
+    assert STEP.search(later).group(1, 3) == STEP.search(paused).group(1, 3)  # type: ignore[union-attr]
+
+    screen.send(" ")
+    resumed = screen.wait_for(lambda f: "PAUSED" not in f)
+    assert "HOLD" in rows(resumed) or "MOVE INTO POSITION" in rows(resumed)
+    screen.wait_for(
+        lambda f: (
+            step_of(f) != step_of(paused)
+            or (COUNTDOWN.search(f) is not None and countdown(f) != countdown(paused))
+        )
+    )
+    screen.send("q")
+    status, after = screen.finish()
+    assert status == 0
+    assert summary_of(after)[0].startswith("Session stopped: ")
+
+
+def test_b_soon_after_a_step_begins_goes_back(session: Callable[..., Session]) -> None:
+    # At speed 1 "soon" (3 s into the step) leaves plenty of room for a busy machine.
+    screen = session("after-long-run", "--speed", "1")
+    screen.wait_for(lambda f: "step 1 of 36" in f)
+    screen.send("n")
+    screen.wait_for(lambda f: step_of(f) == 2)
+    screen.send("b")
+    back = screen.wait_for(lambda f: step_of(f) != 2)
+    assert step_of(back) == 1
+    assert "Child's Pose" in rows(back)
+    assert countdown(back)[1] == "0:25"
+    # The left arrow does the same.
+    screen.send("n")
+    screen.wait_for(lambda f: step_of(f) == 2)
+    screen.send(LEFT_ARROW)
+    back = screen.wait_for(lambda f: step_of(f) != 2)
+    assert step_of(back) == 1
+    screen.send("q")
+    status, after = screen.finish()
+    assert status == 0
+    summary = summary_of(after)
+    assert summary[0].startswith("Session stopped: 0 of 36 steps done")
+    assert "Not reached: 35 steps, from Cat-Cow." in summary
+
+
+def test_b_later_in_a_step_restarts_it(session: Callable[..., Session]) -> None:
+    screen = session("after-long-run", "--speed", "10")
+    # Well into Cat-Cow's hold: 5 s of transition and at least 5 s held.
+    screen.wait_for(
+        lambda f: step_of(f) == 2 and "HOLD" in rows(f) and seconds(countdown(f)[0]) <= 20
+    )
+    screen.send("b")
+    again = screen.wait_for(lambda f: "MOVE INTO POSITION" in rows(f) or step_of(f) != 2)
+    assert step_of(again) == 2
+    assert "Cat-Cow" in rows(again)
+    assert "then hold 0:25" in again
+    screen.send("q")
+    status, _ = screen.finish()
+    assert status == 0
+
+
+def test_plus_and_minus_change_the_hold(session: Callable[..., Session]) -> None:
+    screen = session("after-long-run", "--speed", "5")
+    before = screen.wait_for(lambda f: step_of(f) == 1 and COUNTDOWN.search(f) is not None)
+    assert countdown(before)[1] == "0:25"  # Child's Pose holds 25 s
+    screen.send("+")
+    longer = screen.wait_for(lambda f: countdown(f)[1] != "0:25")
+    assert step_of(longer) == 1
+    assert countdown(longer)[1] == "0:35"
+    assert "left of 0:35" in longer
+    screen.send("-")
+    shorter = screen.wait_for(lambda f: countdown(f)[1] != "0:35")
+    assert step_of(shorter) == 1
+    assert "left of 0:25" in shorter
+    screen.send("q")
+    status, _ = screen.finish()
+    assert status == 0
+
+
+def test_q_stops_with_a_summary(session: Callable[..., Session]) -> None:
+    screen = session("after-long-run", "--speed", "5")
+    screen.wait_for(lambda f: step_of(f) == 1)
+    screen.send("q")
+    status, after = screen.finish()
+    assert status == 0
+    summary = summary_of(after)
+    assert re.fullmatch(
+        r"Session stopped: 0 of 36 steps done, \d+:\d\d held, 1 cut short\.", summary[0]
+    )
+    assert "Cut short: Child's Pose." in summary
+    assert "Not reached: 35 steps, from Cat-Cow." in summary
+    assert "Traceback" not in after
+
+
+def test_ctrl_c_stops_with_a_summary(session: Callable[..., Session]) -> None:
+    screen = session("after-long-run", "--speed", "5")
+    screen.wait_for(lambda f: step_of(f) == 1)
+    screen.send(CTRL_C)
+    status, after = screen.finish()
+    assert status == 0
+    summary = summary_of(after)
+    assert summary[0].startswith("Session stopped: 0 of 36 steps done")
+    assert "Not reached: 35 steps, from Cat-Cow." in summary
+    assert "Traceback" not in after
+    assert "Traceback" not in "".join(screen.seen)
+
+
+def test_sigterm_on_the_full_screen_restores_it_with_a_summary(
+    session: Callable[..., Session],
+) -> None:
+    screen = session("after-long-run", "--speed", "5")
+    screen.wait_for(lambda f: step_of(f) == 1)
+    screen.child.kill(signal.SIGTERM)
+    status, after = screen.finish()
+    assert status == 0
+    assert summary_of(after)[0].startswith("Session stopped: ")
+    assert "Traceback" not in after
+
+
+def test_a_one_sided_pose_is_shown_on_both_sides(
+    session: Callable[..., Session], write_routine: Callable[..., Path]
+) -> None:
+    path = write_routine("steps:\n  - pose: Pigeon\n    hold: 5\n")
+    screen = session(str(path), "--speed", "50")
+    right = screen.wait_for(lambda f: "RIGHT LEG" in rows(f))
+    assert "Pigeon" in rows(right)
+    assert "step 1 of 2" in right
+    assert "Next: Pigeon, left leg (0:05)" in rows(right)
+    left = screen.wait_for(lambda f: "LEFT LEG" in rows(f))
+    assert "Pigeon" in rows(left)
+    assert "step 2 of 2" in left
+    assert "Next: the end" in rows(left)
+    status, after = screen.finish()
+    assert status == 0
+    assert summary_of(after)[0].startswith("Session complete: 2 of 2 steps done, ")
+
+
+# -- plain lines when the output is not a terminal -----------------------------------------------
+PLAIN = re.compile(r"(\d+):(\d\d)  (.+?) · hold (\d+) s · (.+) · next: (.+)")
+
+
+def test_plain_mode_prints_one_line_per_step(entries: list[Entry]) -> None:
+    done = subprocess.run(
+        [UNKNOT, "go", "after-long-run", "--speed", "200"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "\x1b" not in done.stdout  # no escape sequences in a pipe
+    lines = done.stdout.splitlines()
+    steps, summary = lines[:36], lines[36:]
+    assert summary == [summary[0]]
+    assert re.fullmatch(r"Session complete: 36 of 36 steps done, \d+:\d\d held\.", summary[0])
+
+    shown: list[tuple[str, str | None]] = []
+    for line, entry in zip(steps, entries, strict=True):
+        found = PLAIN.fullmatch(line)
+        assert found, line
+        minutes, seconds, step, hold, cue, upcoming = found.groups()
+        name, _, label = step.partition(", ")
+        shown.append((name, label.split()[0] if label else None))
+        assert int(minutes) * 60 + int(seconds) == entry.begins
+        assert step == title(entry)
+        assert int(hold) == entry.hold
+        assert cue == entry.key_cue
+        following = entries[entry.index + 1] if entry.index + 1 < len(entries) else None
+        assert upcoming == (title(following) if following else "the end")
+    assert shown == [(e.name, e.side) for e in entries]
+    first_rounds = [pair for pair, e in zip(shown, entries, strict=True) if e.round in (None, 1)]
+    assert first_rounds == SEED_SEQUENCE
+    assert shown[6:12] == [("Low Crescent Lunge", "right"), ("Lifted Head to Knee", "right")] * 3
+
+
+def test_sigterm_in_plain_mode_ends_with_the_summary() -> None:
+    process = subprocess.Popen(
+        [UNKNOT, "go", "after-long-run", "--speed", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("0:00  Child's Pose · hold 25 s · ")
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+    lines = out.splitlines()
+    assert re.fullmatch(
+        r"Session stopped: 0 of 36 steps done, \d+:\d\d held, 1 cut short\.", lines[0]
+    )
+    assert "Cut short: Child's Pose." in lines
+    assert "Not reached: 35 steps, from Cat-Cow." in lines
