@@ -5,6 +5,7 @@ plain line per step. It drives a `Player` and draws its snapshots; the timing li
 
 from __future__ import annotations
 
+import io
 import os
 import select
 import signal
@@ -21,6 +22,7 @@ from unknot.timeline import Entry
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
+    from rich.text import Text
 
 FRAME_SECONDS = 0.1  # redraw at least this often so the countdown moves smoothly
 BIG_TEXT_FONT = "small"
@@ -149,7 +151,7 @@ def render(snap: Snapshot, title: str, width: int, height: int) -> RenderableTyp
     inner = max(20, width - 4)
     entry = snap.entry
     art = big_text(entry.name, inner, height - ROWS_WITHOUT_BIG_TEXT) if inner >= 40 else None
-    heading = [Text(art, style="bold cyan")] if art else []
+    heading: list[RenderableType] = [Text(art, style="bold cyan")] if art else []
     heading.append(Text(entry.name, style="bold"))
     if entry.side:
         heading.append(Text(f" {entry.side_label.upper()} ", style="bold black on yellow"))
@@ -163,30 +165,30 @@ def render(snap: Snapshot, title: str, width: int, height: int) -> RenderableTyp
     else:
         state, fraction = Text("MOVE INTO POSITION", style="bold magenta"), 0.0
         left = f"{clock_text(snap.phase_left)} · then hold {clock_text(snap.hold)}"
-    timer = [
+    timer: list[RenderableType] = [
         state,
         Text.assemble((bar(fraction, max(10, inner - len(left) - 2)), "green"), "  ", left),
     ]
 
     cue = snap.cue.text if snap.cue else entry.key_cue
-    guidance = [Text(f"» {cue}", style="italic")]
+    guidance: list[RenderableType] = [_hanging("» ", Text(cue, style="italic"), inner)]
     if entry.key_cue and cue != entry.key_cue:
-        guidance.append(Text(f"  {entry.key_cue}", style="dim"))
+        guidance.append(_hanging("  ", Text(entry.key_cue, style="dim"), inner))
 
     upcoming = f"{step_title(snap.next)} ({clock_text(snap.next.hold)})" if snap.next else "the end"
     times = f"{clock_text(snap.elapsed)} / {clock_text(snap.total)}"
     session = f"step {entry.index + 1} of {snap.steps} · {times}"
-    footer = [
+    footer: list[RenderableType] = [
         Text.assemble(("Next: ", "bold"), upcoming),
         Text.assemble(
             (bar(snap.progress, max(10, inner - len(session) - 2)), "blue"), "  ", session
         ),
     ]
     sections = [heading, timer, guidance, footer]
-    used = sum(_rows(str(t), inner) for section in sections for t in section)
+    used = _rows([item for section in sections for item in section], inner)
     spaced: list[RenderableType] = []
     for section, gap in zip(sections, _gaps(height - 2 - used, len(sections)), strict=True):
-        spaced.extend([Text("")] * gap + section)
+        spaced.extend([*([Text("")] * gap), *section])
     return Panel(
         Group(*spaced),
         title=f"unknot · {title}",
@@ -195,6 +197,17 @@ def render(snap: Snapshot, title: str, width: int, height: int) -> RenderableTyp
         width=width,
         height=height,
     )
+
+
+def _hanging(mark: str, text: Text, width: int) -> RenderableType:
+    """`text` after `mark`, wrapped lines indented under the text rather than the mark."""
+    from rich.table import Table
+
+    grid = Table.grid(padding=0)
+    grid.add_column(width=len(mark))
+    grid.add_column(width=max(10, width - len(mark)))
+    grid.add_row(mark, text)
+    return grid
 
 
 def _gaps(free: int, sections: int) -> list[int]:
@@ -206,9 +219,12 @@ def _gaps(free: int, sections: int) -> list[int]:
     return gaps
 
 
-def _rows(text: str, width: int) -> int:
-    """Rows a text takes once wrapped at `width`."""
-    return sum(max(1, -(-len(line) // width)) for line in text.splitlines() or [""])
+def _rows(renderables: list[RenderableType], width: int) -> int:
+    """Rows the renderables take on screen at `width`, as Rich will wrap them."""
+    from rich.console import Console
+
+    measure = Console(width=width, file=io.StringIO(), color_system=None)
+    return sum(len(measure.render_lines(r, pad=False)) for r in renderables)
 
 
 def guide_screen(player: Player, console: Console, keys_from: IO[str] | None) -> None:
