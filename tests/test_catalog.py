@@ -8,44 +8,18 @@ from collections.abc import Callable
 import pytest
 from click.testing import Result
 
+from conftest import SEED_SEQUENCE
 from unknot.catalog import LEVELS, catalog
 from unknot.names import key
 from unknot.vocabulary import vocabulary
 
-SEED_POSES = [
-    "Child's Pose",
-    "Cat-Cow",
-    "Downward-Facing Dog",
-    "Three-Legged Dog",
-    "Tip-Toe Three-Legged Dog",
-    "Twisting Lizard",
-    "Low Crescent Lunge",
-    "Lifted Head to Knee",
-    "Open Lizard",
-    "Pigeon",
-    "Seated Spinal Twist",
-    "Happy Baby",
-    "Knee-to-Chest",
-    "Lying Spinal Twist",
-    "Supported Fish",
-    "Plow",
-    "Savasana",
-]
-PER_SIDE = {
-    "Three-Legged Dog",
-    "Tip-Toe Three-Legged Dog",
-    "Twisting Lizard",
-    "Low Crescent Lunge",
-    "Lifted Head to Knee",
-    "Open Lizard",
-    "Pigeon",
-    "Seated Spinal Twist",
-    "Knee-to-Chest",
-    "Lying Spinal Twist",
-}
+# The seed's 17 moves in order, and the ones done on one leg (or side) at a time.
+SEED_POSES = list(dict.fromkeys(pose for pose, _ in SEED_SEQUENCE))
+PER_SIDE = {pose for pose, side in SEED_SEQUENCE if side}
 
 
 def test_every_seed_pose_is_in_the_catalog() -> None:
+    assert len(SEED_POSES) == 17 and len(PER_SIDE) == 10
     names = [p.name for p in catalog()]
     assert [n for n in SEED_POSES if n not in names] == []
 
