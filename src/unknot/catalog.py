@@ -7,12 +7,13 @@ usually held, who should avoid it and what to do instead, and the cues to say, i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
 from unknot.hold import Hold, read_hold
-from unknot.names import NameIndex
+from unknot.names import NameIndex, did_you_mean
 from unknot.vocabulary import DATA, VOCABULARY_FILES, Vocabulary, vocabulary
 from unknot.yamlfile import Field, load
 
@@ -96,15 +97,13 @@ class Catalog:
         scored = [(sum(p.areas.get(a, 0) for a in areas), i, p) for i, p in enumerate(self.poses)]
         return [p for score, _, p in sorted(scored, key=lambda t: (-t[0], t[1])) if score > 0]
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Pose]:
         return iter(self.poses)
 
 
 def _choice(field: Field, choices: tuple[str, ...] | list[str], what: str) -> str:
     value = field.string(expected=f"{what}: one of {', '.join(choices)}")
     if value not in choices:
-        from unknot.names import did_you_mean
-
         raise field.error(
             f"unknown {what} {value!r}{did_you_mean(value, choices)}",
             f"one of {', '.join(choices)}",

@@ -88,12 +88,13 @@ class Routine(NamedTuple):
             if isinstance(step, PerSideBlock) and step.back_to:
                 inner = (*inner, step.back_to)
             for s in inner:
-                for pose in _step_poses(s):
+                for pose in step_poses(s):
                     found.setdefault(pose.name, pose)
         return list(found.values())
 
 
-def _step_poses(step: PoseStep | FlowStep | RestStep) -> tuple[Pose, ...]:
+def step_poses(step: PoseStep | FlowStep | RestStep) -> tuple[Pose, ...]:
+    """The poses one step holds, in order (none for a rest)."""
     if isinstance(step, PoseStep):
         return (step.pose,)
     if isinstance(step, FlowStep):
@@ -159,7 +160,7 @@ class _Reader:
         items = fields["per_side"].sequence(expected="a list of steps done on each side")
         if not items:
             raise fields["per_side"].error("is an empty block", "at least one step for each side")
-        steps = tuple(self.step(item, in_block=True) for item in items)
+        steps = tuple(self.side_step(item) for item in items)
         back_to = None
         if "back_to" in fields:
             back = fields["back_to"]
@@ -168,7 +169,13 @@ class _Reader:
             else:
                 found = back.mapping(("pose", "hold"), required=("pose",))
                 back_to = PoseStep(self.pose(found["pose"]), self.hold(found))
-        return PerSideBlock(steps, back_to, self.note(fields))  # type: ignore[arg-type]
+        return PerSideBlock(steps, back_to, self.note(fields))
+
+    def side_step(self, field: Field) -> PoseStep | FlowStep | RestStep:
+        """A step inside a per-side block (where another block is not allowed)."""
+        step = self.step(field, in_block=True)
+        assert not isinstance(step, PerSideBlock)  # step() refuses a block inside a block
+        return step
 
 
 def read_routine(root: Field, *, name: str, path: Path | None = None) -> Routine:

@@ -16,7 +16,15 @@ from typing import Any, NamedTuple
 
 from unknot.catalog import Pose
 from unknot.hold import Hold, check_hold
-from unknot.routine import SIDES, FlowStep, PerSideBlock, PoseStep, RestStep, Routine
+from unknot.routine import (
+    SIDES,
+    FlowStep,
+    PerSideBlock,
+    PoseStep,
+    RestStep,
+    Routine,
+    step_poses,
+)
 from unknot.vocabulary import DATA, vocabulary
 from unknot.yamlfile import load
 
@@ -210,19 +218,13 @@ def _slots(routine: Routine, holds: _Holds, sides: tuple[str, str]) -> list[_Slo
         if isinstance(step, PerSideBlock):
             blocks += 1
             slots.extend(_block_slots(step, blocks, holds, sides))
-        elif any(p.per_side for p in _poses_of(step)):
+        elif any(p.per_side for p in step_poses(step)):
             # A one-sided pose outside a block is still done on both sides, one after the other.
             for side in sides:
                 slots.extend(_step_slots(step, holds, side, None))
         else:
             slots.extend(_step_slots(step, holds, None, None))
     return slots
-
-
-def _poses_of(step: PoseStep | FlowStep | RestStep) -> tuple[Pose, ...]:
-    if isinstance(step, PoseStep):
-        return (step.pose,)
-    return step.poses if isinstance(step, FlowStep) else ()
 
 
 def expand(routine: Routine, *, hold: int | None = None, first_side: str | None = None) -> Timeline:
