@@ -10,7 +10,6 @@ Times are whole seconds on the session clock. An entry's transition runs from
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -39,11 +38,10 @@ class Cue(NamedTuple):
     text: str
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One timed step of the session."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index, which nothing here calls
     pose: Pose | None  # None for a rest
     side: str | None
     start: int
@@ -97,10 +95,12 @@ class Entry:
         }
 
 
-@dataclass(frozen=True)
 class Timeline:
-    routine: Routine
-    entries: tuple[Entry, ...]
+    """The whole session: the routine it came from and its timed entries."""
+
+    def __init__(self, routine: Routine, entries: tuple[Entry, ...]) -> None:
+        self.routine = routine
+        self.entries = entries
 
     @property
     def total(self) -> int:
@@ -133,17 +133,21 @@ class Timeline:
         }
 
 
-@dataclass
 class _Slot:
-    """An entry before it is timed."""
+    """An entry before it is timed (mutable: the side switch and notes are added later)."""
 
-    pose: Pose | None
-    side: str | None
-    hold: int
-    block: int | None = None
-    round: int | None = None
-    note: str = ""
-    opening: list[str] = field(default_factory=list)  # said before the announcement
+    def __init__(
+        self,
+        pose: Pose | None,
+        side: str | None,
+        hold: int,
+        block: int | None = None,
+        round: int | None = None,
+        note: str = "",
+    ) -> None:
+        self.pose, self.side, self.hold = pose, side, hold
+        self.block, self.round, self.note = block, round, note
+        self.opening: list[str] = []  # said before the announcement
 
 
 class _Holds(NamedTuple):
