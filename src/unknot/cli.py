@@ -19,7 +19,7 @@ from unknot.errors import UnknotError
 
 if TYPE_CHECKING:
     from unknot.catalog import Pose
-    from unknot.timeline import Timeline
+    from unknot.planner import Plan
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,22 +69,68 @@ class Cli(click.Group):
 
 
 def routine_options(command: F) -> F:
-    """ROUTINE plus the options every command that takes a routine shares."""
+    """ROUTINE and today's needs: the options every command that takes a routine shares.
+
+    The command is called with the `Plan`: the routine fitted to the needs, and its timeline."""
 
     @click.argument("routine")
+    @click.option(
+        "--tight",
+        multiple=True,
+        metavar="AREA[:N],...",
+        help="Areas that feel tight, optionally weighted 1-10: hips:3,calves.",
+    )
+    @click.option(
+        "--minutes", type=click.FloatRange(1, 240), help="Minutes you have, moves included."
+    )
+    @click.option("--skip", multiple=True, metavar="POSE,...", help="Poses to leave out.")
+    @click.option(
+        "--avoid",
+        multiple=True,
+        metavar="CONDITION,...",
+        help="Conditions to be careful of (knees, neck, lower back, ...): poses not advised "
+        "for them are replaced by a substitute or left out.",
+    )
+    @click.option(
+        "--level",
+        metavar="LEVEL",
+        help="beginner, intermediate or advanced: harder poses get a gentler substitute.",
+    )
     @click.option("--hold", type=click.IntRange(1, 1800), help="Default hold in seconds.")
     @click.option(
         "--first-side",
         type=click.Choice(["right", "left"]),
         help="Side that per-side work starts on.",
     )
+    @click.option(
+        "--with",
+        "extra",
+        multiple=True,
+        metavar="ROUTINE",
+        help="Another routine to do first, inside the same minutes (e.g. foam-rolling).",
+    )
     @wraps(command)
-    def wrapper(routine: str, hold: int | None, first_side: str | None, **kwargs: Any) -> Any:
+    def wrapper(
+        routine: str,
+        tight: tuple[str, ...],
+        minutes: float | None,
+        skip: tuple[str, ...],
+        avoid: tuple[str, ...],
+        level: str | None,
+        hold: int | None,
+        first_side: str | None,
+        extra: tuple[str, ...],
+        **kwargs: Any,
+    ) -> Any:
+        from unknot import planner
+        from unknot.needs import read_needs
         from unknot.routine import resolve
-        from unknot.timeline import expand
 
-        loaded = resolve(routine)
-        return command(expand(loaded, hold=hold, first_side=first_side), **kwargs)
+        needs = read_needs(
+            tight=tight, minutes=minutes, skip=skip, avoid=avoid, level=level,
+            hold=hold, first_side=first_side, extra=extra,
+        )  # fmt: skip
+        return command(planner.plan(resolve(routine), needs), **kwargs)
 
     return wrapper  # type: ignore[return-value]
 
@@ -151,10 +197,11 @@ def routines(as_json: bool) -> None:
 @cli.command()
 @routine_options
 @json_option
-def show(timeline: Timeline, as_json: bool) -> None:
+def show(plan: Plan, as_json: bool) -> None:
     """Show a routine's poses, sides, areas and holds as a table."""
+    timeline = plan.timeline
     if as_json:
-        print_json(timeline.to_json())
+        print_json(plan.to_json())
         return
     rows = []
     for entry in timeline:
@@ -168,10 +215,11 @@ def show(timeline: Timeline, as_json: bool) -> None:
 @cli.command()
 @routine_options
 @json_option
-def plan(timeline: Timeline, as_json: bool) -> None:
-    """Print the timed session: when each step starts, its hold, and the total."""
+def plan(plan: Plan, as_json: bool) -> None:
+    """Print the timed session and why each step was kept, changed or left out."""
+    timeline = plan.timeline
     if as_json:
-        print_json(timeline.to_json())
+        print_json(plan.to_json())
         return
     rows = [
         [
@@ -186,6 +234,8 @@ def plan(timeline: Timeline, as_json: bool) -> None:
     ]
     _print_table(["At", "Step", "Side", "Move", "Hold", "Key cue"], rows, timeline.routine.title)
     click.echo(f"Total {clock(timeline.total)} ({timeline.total} s), {len(timeline)} steps.")
+    if plan.needs.shapes or plan.needs.extra:
+        _print_why(plan)
 
 
 @cli.command()
@@ -197,7 +247,7 @@ def plan(timeline: Timeline, as_json: bool) -> None:
     show_default=True,
     help="Run the clock this many times faster (for practice and tests).",
 )
-def go(timeline: Timeline, speed: float) -> None:
+def go(plan: Plan, speed: float) -> None:
     """Guide the session in the terminal.
 
     Keys: space pauses, n or → skips, b or ← goes back, + and - change the hold by 10 s, q quits.
@@ -205,7 +255,7 @@ def go(timeline: Timeline, speed: float) -> None:
     from unknot.player import Player
     from unknot.terminal import guide
 
-    for line in guide(Player(timeline, speed=speed)):
+    for line in guide(Player(plan.timeline, speed=speed)):
         click.echo(line)
 
 
@@ -281,6 +331,25 @@ def validate(file: str, as_json: bool) -> None:
     )
 
 
+def _print_why(plan: Plan) -> None:
+    """Each step as written: kept, shortened, lengthened, substituted or left out, and why."""
+    fitted = f"{plan.needs.minutes:g} minutes" if plan.needs.minutes else "the routine's length"
+    click.echo(
+        f"\nFitted to {fitted}" + (f", favouring {plan.favoured}" if plan.favoured else "") + "."
+    )
+    click.echo("Why:")
+    for d in plan.decisions:
+        hold = f" {d.hold} s" if d.hold is not None and d.hold != d.written_hold else ""
+        name = d.pose + (f" -> {d.instead}" if d.instead and d.kept else "")
+        click.echo(f"  {d.status + hold:<17} {name}: {d.reason}")
+    if plan.area_seconds:
+        covered = ", ".join(f"{a} {clock(s)}" for a, s in plan.area_seconds.items())
+        click.echo(f"Time stretching what you named: {covered}.")
+    left_out = [d.pose for d in plan.decisions if not d.kept]
+    if left_out:
+        click.echo(f"Left out: {', '.join(left_out)}.")
+
+
 def _pose_json(pose: Pose) -> dict[str, Any]:
     return {
         "name": pose.name,
@@ -337,7 +406,9 @@ def _pose_panel(pose: Pose) -> Any:
     return Panel(text, expand=False)
 
 
-def _print_table(columns: list[str], rows: list[list[str]], title: str | None = None) -> None:
+def _print_table(
+    columns: list[str], rows: list[list[str]], title: str | None = None, *, wrap_last: bool = False
+) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -350,7 +421,12 @@ def _print_table(columns: list[str], rows: list[list[str]], title: str | None = 
         used += widest + 2
     # The last column holds free text: one line each, cut with an ellipsis rather than wrapped.
     last = max(len(columns[-1]), console.width - used - 2)
-    table.add_column(columns[-1], no_wrap=True, overflow="ellipsis", max_width=last)
+    table.add_column(
+        columns[-1],
+        no_wrap=not wrap_last,
+        overflow="fold" if wrap_last else "ellipsis",
+        max_width=last,
+    )
     for row in rows:
         table.add_row(*row)
     console.print(table)

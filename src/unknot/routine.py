@@ -21,7 +21,9 @@ SIDES = ("right", "left")
 MAX_ROUNDS = 20
 MAX_STEPS = 500
 
-_ROUTINE_FIELDS = ("name", "title", "description", "source", "hold", "first_side", "steps")
+_ROUTINE_FIELDS = (
+    "name", "title", "description", "source", "focus", "hold", "first_side", "steps",
+)  # fmt: skip
 _STEP_KINDS = ("pose", "flow", "rest", "per_side")
 _STEP_FIELDS = {
     "pose": ("pose", "hold", "note"),
@@ -79,6 +81,7 @@ class Routine(NamedTuple):
     hold: Hold | None = None
     first_side: str = "right"
     path: Path | None = None
+    focus: tuple[str, ...] = ()  # areas it is for, weighted like --tight: favoured when nobody says
 
     def poses(self) -> list[Pose]:
         """Every pose the routine names, in order, each once."""
@@ -161,6 +164,11 @@ class _Reader:
         if not items:
             raise fields["per_side"].error("is an empty block", "at least one step for each side")
         steps = tuple(self.side_step(item) for item in items)
+        if isinstance(steps[0], RestStep):
+            raise items[0].error(
+                "a per_side block starts with a rest",
+                "a pose first (put the rest before the block)",
+            )
         back_to = None
         if "back_to" in fields:
             back = fields["back_to"]
@@ -193,6 +201,13 @@ def read_routine(root: Field, *, name: str, path: Path | None = None) -> Routine
     text = {
         k: fields[k].string() for k in ("name", "title", "description", "source") if k in fields
     }
+    focus: tuple[str, ...] = ()
+    if "focus" in fields:
+        from unknot.needs import parse_tight
+
+        names = fields["focus"].strings(expected="a list of areas or groups, weighted like hips:2")
+        parse_tight(names, where=fields["focus"].where, field="focus")  # each must be known
+        focus = tuple(names)
     first_side = "right"
     if "first_side" in fields:
         first_side = fields["first_side"].string(expected="right or left").lower()
@@ -207,6 +222,7 @@ def read_routine(root: Field, *, name: str, path: Path | None = None) -> Routine
         hold=read_hold(fields["hold"]) if "hold" in fields else None,
         first_side=first_side,
         path=path,
+        focus=focus,
     )
 
 

@@ -150,17 +150,23 @@ class _Slot:
         self.opening: list[str] = []  # said before the announcement
 
 
-class _Holds(NamedTuple):
+def hold_for(
+    step_hold: Hold | None, override: int | None, routine_hold: Hold | None, pose: Pose | None
+) -> Hold:
     """Which hold wins: the step's, then --hold, then the routine's default, then the pose's."""
+    if step_hold:
+        return step_hold
+    if override is not None:
+        return check_hold(Hold(override, override), what="--hold")
+    return routine_hold or (pose.hold if pose else Hold(30, 30))
 
-    override: Hold | None
+
+class _Holds(NamedTuple):
+    override: int | None
     routine: Hold | None
 
     def seconds(self, step_hold: Hold | None, pose: Pose | None) -> int:
-        chosen = step_hold or self.override or self.routine
-        if chosen is None:
-            chosen = pose.hold if pose else Hold(30, 30)
-        return chosen.seconds
+        return hold_for(step_hold, self.override, self.routine, pose).seconds
 
 
 def _sides(first_side: str) -> tuple[str, str]:
@@ -233,8 +239,9 @@ def _slots(routine: Routine, holds: _Holds, sides: tuple[str, str]) -> list[_Slo
 
 def expand(routine: Routine, *, hold: int | None = None, first_side: str | None = None) -> Timeline:
     """The routine as a timed session. `hold` replaces the default hold (not a step's own)."""
-    override = check_hold(Hold(hold, hold), what="--hold") if hold is not None else None
-    holds = _Holds(override, routine.hold)
+    if hold is not None:
+        check_hold(Hold(hold, hold), what="--hold")
+    holds = _Holds(hold, routine.hold)
     slots = _slots(routine, holds, _sides(first_side or routine.first_side))
     vocab = vocabulary()
     entries: list[Entry] = []
