@@ -76,8 +76,10 @@ class GridBand(NamedTuple):
 class Rules(NamedTuple):
     settle_seconds: float
     tau_seconds: float
+    rest_settle_seconds: float
     rest_tau_seconds: float
     rest_weight: float
+    rest_from_minutes: float
     untight_weight: float
     gentle_start_bonus: float
     shortest_rest: int
@@ -141,7 +143,9 @@ def relief(pose: Pose | None, hold: float, weights: dict[str, float], r: Rules) 
     if pose is None:
         return 0.0
     if not pose.areas:
-        return r.rest_weight * r.rest_tau_seconds * (1 - math.exp(-hold / r.rest_tau_seconds))
+        resting = max(0.0, hold - r.rest_settle_seconds)
+        strength = r.rest_weight * max(weights.values(), default=1.0)
+        return strength * r.rest_tau_seconds * (1 - math.exp(-resting / r.rest_tau_seconds))
     strength = sum(weights.get(a, 0.0) * w / 3 for a, w in pose.areas.items())
     working = max(0.0, hold - r.settle_seconds)  # the first seconds go to settling in
     return strength * r.tau_seconds * (1 - math.exp(-working / r.tau_seconds))
@@ -151,9 +155,14 @@ def score(timeline: Timeline, weights: dict[str, float], r: Rules) -> float:
     """The score of a whole session, from its timeline alone."""
     total = sum(relief(e.pose, e.hold, weights, r) for e in timeline)
     first = timeline.entries[0].pose if timeline.entries else None
-    if first is not None and first.level == LEVELS[0]:
-        total += r.gentle_start_bonus
-    return total
+    return total + gentle_start(first, weights, r)
+
+
+def gentle_start(first: Pose | None, weights: dict[str, float], r: Rules) -> float:
+    """The bonus for opening with a gentle stretch (a beginner pose that is not a rest)."""
+    if first is None or first.level != LEVELS[0] or not first.areas:
+        return 0.0
+    return r.gentle_start_bonus * max(weights.values(), default=1.0)
 
 
 # -- adapting the routine to skips, cautions and level -----------------------------------------
@@ -208,6 +217,7 @@ class Unit:
         self.changes: list[Change] = []
         self.step: PoseStep | FlowStep | RestStep | None = self._adapt(written, needs, used)
         self.choice: Option | None = None
+        self.required = False  # the search may not leave it out
 
     def _adapt(
         self, step: PoseStep | FlowStep | RestStep, needs: Needs, used: set[str]
@@ -449,12 +459,10 @@ class _Search:
             )
 
     def _bonus(self, key: Key, shp: Shape) -> float:
-        first = shp.first_pose
-        gentle = key == START and first is not None and first.level == LEVELS[0]
-        return self.ctx.rules.gentle_start_bonus if gentle else 0.0
+        return gentle_start(shp.first_pose, self.ctx.weights, self.ctx.rules) if key == START else 0.0
 
     # the steps
-    def outer(self, shp: Shape) -> None:
+    def outer(self, shp: Shape, required: bool = False) -> None:
         table = self._new()
         layer = self.layers[-1]
         if shp.enter is None:  # a rest stays where the last pose left off
@@ -468,10 +476,10 @@ class _Search:
                 for i, k in enumerate(layer.keys)
             ]
             self._keep(table, ("at", str(shp.exit)), self._arrival(sources), shp)
-        self._pass_through(table, not self.keep_all)
+        self._pass_through(table, not (self.keep_all or required))
         self._commit(table)
 
-    def inner(self, shp: Shape) -> None:
+    def inner(self, shp: Shape, required: bool = False) -> None:
         """A step inside a per-side block: everything counts twice but the move into the block."""
         table = self._new()
         layer = self.layers[-1]
@@ -506,7 +514,7 @@ class _Search:
                     if k[0] == "block" and k[1] == first
                 ]
                 self._keep(table, ("block", first, exit_), self._arrival(inside), doubled)
-        self._pass_through(table, not self.keep_all)
+        self._pass_through(table, not (self.keep_all or required))
         self._commit(table)
 
     def close(self, back_to: Shape | None) -> None:
@@ -645,7 +653,7 @@ def _search(
         if isinstance(item, Unit):
             if item.step is not None:
                 outer = shape_of(item, True)
-                search.outer(outer)
+                search.outer(outer, item.required)
                 deciders.append((item, outer))
             continue
         inner = [u for u in item.units if u.step is not None]
@@ -653,7 +661,7 @@ def _search(
             continue
         for unit in inner:
             one_side = shape_of(unit, False)
-            search.inner(one_side)
+            search.inner(one_side, unit.required)
             deciders.append((unit, one_side))
         back = item.back_to if item.back_to and item.back_to.step else None
         back_shape = shape_of(back, False) if back else None
@@ -820,7 +828,7 @@ def plan(routine: Routine, needs: Needs) -> Plan:
     ctx = _Context(needs, routine, area_weights(needs, routine), rules())
     layout = _layout(routine, needs)
     budget = round(needs.minutes * 60) if needs.minutes else None
-    _drop_rests(layout, budget)
+    _drop_rests(layout, budget, ctx.rules)
     if not any(u.step is not None for u in _units(layout)):
         raise UnknotError(
             "nothing is left to do: every step was skipped or is not advised",
@@ -860,12 +868,20 @@ def _times(weights: dict[str, int], name: str) -> str:
     return f" x{weight}" if weight > 1 else ""
 
 
-def _drop_rests(layout: Layout, budget: int | None) -> None:
-    """A pause gives nothing a stretch would: with minutes to fit, pauses go first."""
+def _drop_rests(layout: Layout, budget: int | None, r: Rules) -> None:
+    """With minutes to fit, pauses go first; a resting pose ends only a long enough session."""
     for unit in _units(layout):
         if budget is not None and isinstance(unit.step, RestStep):
             unit.step = None
             unit.changes.append(Change(None, reason=f"a pause, left out to fit {_minutes(budget)}"))
+        resting = isinstance(unit.step, PoseStep) and not unit.step.pose.areas
+        if budget is not None and resting:
+            if budget >= r.rest_from_minutes * 60:
+                unit.required = True
+            else:
+                unit.step = None
+                why = f"a session under {r.rest_from_minutes:g} minutes ends without the long rest"
+                unit.changes.append(Change(None, reason=why))
     for item in layout:  # a pause cannot open a side: it would have nothing to follow
         if isinstance(item, Block):
             kept = [u for u in item.units if u.step is not None]
@@ -877,4 +893,5 @@ def _drop_rests(layout: Layout, budget: int | None) -> None:
 
 
 def _minutes(budget: int | None) -> str:
-    return f"{(budget or 0) / 60:g} minutes"
+    minutes = (budget or 0) / 60
+    return f"{minutes:g} minute" + ("" if minutes == 1 else "s")
