@@ -138,8 +138,12 @@ def area_weights(needs: Needs, routine: Routine) -> dict[str, float]:
     return {a: named.get(a, low) for a in vocab.areas}
 
 
-def relief(pose: Pose | None, hold: float, weights: dict[str, float], r: Rules) -> float:
-    """What one entry of `hold` seconds is worth (see the module's docstring)."""
+def relief(
+    pose: Pose | None, hold: float, weights: dict[str, float], r: Rules, *, settled: bool = False
+) -> float:
+    """What one entry of `hold` seconds is worth (see the module's docstring).
+
+    `settled`: a flow's later rounds, moving back into a pose just held, need no settling in."""
     if pose is None:
         return 0.0
     if not pose.areas:
@@ -147,13 +151,13 @@ def relief(pose: Pose | None, hold: float, weights: dict[str, float], r: Rules) 
         strength = r.rest_weight * max(weights.values(), default=1.0)
         return strength * r.rest_tau_seconds * (1 - math.exp(-resting / r.rest_tau_seconds))
     strength = sum(weights.get(a, 0.0) * w / 3 for a, w in pose.areas.items())
-    working = max(0.0, hold - r.settle_seconds)  # the first seconds go to settling in
+    working = hold if settled else max(0.0, hold - r.settle_seconds)  # first, settle in
     return strength * r.tau_seconds * (1 - math.exp(-working / r.tau_seconds))
 
 
 def score(timeline: Timeline, weights: dict[str, float], r: Rules) -> float:
     """The score of a whole session, from its timeline alone."""
-    total = sum(relief(e.pose, e.hold, weights, r) for e in timeline)
+    total = sum(relief(e.pose, e.hold, weights, r, settled=(e.round or 1) > 1) for e in timeline)
     first = timeline.entries[0].pose if timeline.entries else None
     return total + gentle_start(first, weights, r)
 
@@ -287,6 +291,17 @@ class _Context(NamedTuple):
     routine: Routine
     weights: dict[str, float]
     rules: Rules
+    reliefs: dict[tuple[str, int, bool], float] = {}  # noqa: RUF012 - replaced per plan, see plan()
+
+    def relief(self, pose: Pose, hold: int, settled: bool = False) -> float:
+        """`relief` of one entry, remembered: the search asks for the same ones many times."""
+        key = (pose.name, hold, settled)
+        found = self.reliefs.get(key)
+        if found is None:
+            found = self.reliefs[key] = relief(
+                pose, hold, self.weights, self.rules, settled=settled
+            )
+        return found
 
     def written_hold(self, step_hold: Hold | None, pose: Pose | None) -> Hold:
         return hold_for(step_hold, self.needs.hold, self.routine.hold, pose)
@@ -295,11 +310,15 @@ class _Context(NamedTuple):
         return vocabulary().transition_seconds(before, after)
 
 
-def _pass(poses: Sequence[tuple[Pose, int]], ctx: _Context) -> tuple[int, float]:
-    """Seconds and relief of entries in a row (holds plus the moves between them)."""
+def _pass(
+    poses: Sequence[tuple[Pose, int]], ctx: _Context, first_round: int = 0
+) -> tuple[int, float]:
+    """Seconds and relief of entries in a row (holds plus the moves between them); entries from
+    index `first_round` on are a flow's later rounds."""
     seconds = sum(h for _, h in poses)
     seconds += sum(ctx.trans(a.position, b.position) for (a, _), (b, _) in pairwise(poses))
-    value = sum(relief(p, h, ctx.weights, ctx.rules) for p, h in poses)
+    later = first_round or len(poses)
+    value = sum(ctx.relief(p, h, n >= later) for n, (p, h) in enumerate(poses))
     return seconds, value
 
 
@@ -328,7 +347,7 @@ def shape(step: PoseStep | FlowStep | RestStep, ctx: _Context, *, both_sides: bo
     for rounds in range(1, step.rounds + 1):
         for h in hold_choices(first, ctx.written_hold(step.hold, first), ctx.rules):
             option = Option(h, rounds)
-            seconds, value = _pass(_flow_entries(step, option, ctx), ctx)
+            seconds, value = _pass(_flow_entries(step, option, ctx), ctx, len(step.poses))
             if twice:
                 seconds, value = 2 * seconds + ctx.trans(last.position, first.position), 2 * value
             options.append((option, seconds, value))
@@ -358,6 +377,8 @@ class _Search:
 
         self.np = numpy
         self.budget = budget
+        self.seconds = numpy.arange(budget + 1)
+        self.seconds32 = self.seconds.astype(numpy.int32)
         self.ctx = ctx
         self.keep_all = keep_all
         start = numpy.full(budget + 1, -numpy.inf)
@@ -382,23 +403,24 @@ class _Search:
         value: NDArray[np.float64],
         source_key: NDArray[np.int32],
         source_t: NDArray[np.int32],
-        option: int,
+        option: int | NDArray[np.int32],
     ) -> None:
         """Keep, for every second, the way of reaching `key` worth most (the first wins ties)."""
         np = self.np
-        if key not in table:
-            table[key] = [
-                np.full(self.budget + 1, -np.inf),
-                np.full(self.budget + 1, -1, dtype=np.int32),
-                np.full(self.budget + 1, -1, dtype=np.int32),
-                np.full(self.budget + 1, -1, dtype=np.int32),
-            ]
+        if key not in table:  # the first way in: taken as it is
+            options_in = (
+                np.full(self.budget + 1, option, dtype=np.int32)
+                if isinstance(option, int)
+                else option
+            )
+            table[key] = [value.copy(), source_key.copy(), source_t.copy(), options_in.copy()]
+            return
         best, keys, times, options = table[key]
         better = value > best
         best[better] = value[better]
         keys[better] = source_key[better]
         times[better] = source_t[better]
-        options[better] = option
+        options[better] = option if isinstance(option, int) else option[better]
 
     def _commit(self, table: dict[Key, list[NDArray[Any]]]) -> None:
         keys = sorted(table)
@@ -421,7 +443,7 @@ class _Search:
         best = np.full(self.budget + 1, -np.inf)
         keys = np.full(self.budget + 1, -1, dtype=np.int32)
         times = np.full(self.budget + 1, -1, dtype=np.int32)
-        seconds = np.arange(self.budget + 1, dtype=np.int32)
+        seconds = self.seconds32
         for index, move, bonus in sources:
             value = self.shift(layer.values[index], move, -np.inf) + bonus
             better = value > best
@@ -437,16 +459,30 @@ class _Search:
         arrival: tuple[NDArray[Any], ...],
         shp: Shape,
     ) -> None:
+        """Every option of the step at once: for each second, the best option that ends there."""
+        np = self.np
         best, keys, times = arrival
-        for n, (_, seconds, value) in enumerate(shp.options):
-            self._offer(
-                table,
-                key,
-                self.shift(best, seconds, -self.np.inf) + value,
-                self.shift(keys, seconds, -1),
-                self.shift(times, seconds, -1),
-                n,
-            )
+        size = self.budget + 1
+        value = np.full((len(shp.options), size), -np.inf)
+        costs = np.empty(len(shp.options), dtype=np.int64)
+        for n, (_, cost, gain) in enumerate(shp.options):
+            costs[n] = cost
+            if cost < size:
+                value[n, cost:] = best[: size - cost] + gain
+        chosen = np.argmax(value, axis=0)  # the first best option: ties go to the shorter hold
+        column = self.seconds
+        reached_value = value[chosen, column]
+        began = column - costs[chosen]
+        reached = reached_value > -np.inf
+        began[~reached] = 0
+        self._offer(
+            table,
+            key,
+            reached_value,
+            np.where(reached, keys[began], -1).astype(np.int32),
+            np.where(reached, times[began], -1).astype(np.int32),
+            np.where(reached, chosen, -1).astype(np.int32),
+        )
 
     def _pass_through(self, table: dict[Key, list[NDArray[Any]]], allowed: bool) -> None:
         if not allowed:
@@ -459,7 +495,9 @@ class _Search:
             )
 
     def _bonus(self, key: Key, shp: Shape) -> float:
-        return gentle_start(shp.first_pose, self.ctx.weights, self.ctx.rules) if key == START else 0.0
+        return (
+            gentle_start(shp.first_pose, self.ctx.weights, self.ctx.rules) if key == START else 0.0
+        )
 
     # the steps
     def outer(self, shp: Shape, required: bool = False) -> None:
@@ -618,7 +656,7 @@ def _layout(routine: Routine, needs: Needs) -> Layout:
     ]
 
 
-def _units(layout: Layout) -> Iterator[Unit]:
+def units_of(layout: Layout) -> Iterator[Unit]:
     for item in layout:
         if isinstance(item, Block):
             yield from item.units
@@ -628,31 +666,15 @@ def _units(layout: Layout) -> Iterator[Unit]:
             yield item
 
 
-def _search(
-    layout: Layout, ctx: _Context, budget: int, *, keep_all: bool, at_least_written: bool
-) -> float:
-    """Run the exact search and store each unit's chosen option; returns the best score.
-
-    `keep_all`: no step may be left out. `at_least_written`: no hold may be shorter than written
-    (there is time to spare, and it goes to longer holds)."""
-    search = _Search(budget, ctx, keep_all)
-
-    def shape_of(unit: Unit, both_sides: bool) -> Shape:
-        assert unit.step is not None and unit.choice is not None
-        found = shape(unit.step, ctx, both_sides=both_sides)
-        if not at_least_written:
-            return found
-        written = unit.choice
-        options = [
-            o for o in found.options if o[0].hold >= written.hold and o[0].rounds >= written.rounds
-        ]
-        return found._replace(options=options)
-
+def _search(task: Problem) -> float:
+    """Run the exact search and store each unit's chosen option; returns the best score."""
+    search = _Search(task.limit, task.ctx, task.keep_all)
+    layout = task.layout
     deciders: list[tuple[Unit, Shape] | None] = []  # what each layer of the search decides
     for item in layout:
         if isinstance(item, Unit):
             if item.step is not None:
-                outer = shape_of(item, True)
+                outer = task.options(item, both_sides=True)
                 search.outer(outer, item.required)
                 deciders.append((item, outer))
             continue
@@ -660,11 +682,11 @@ def _search(
         if not inner:
             continue
         for unit in inner:
-            one_side = shape_of(unit, False)
+            one_side = task.options(unit)
             search.inner(one_side, unit.required)
             deciders.append((unit, one_side))
         back = item.back_to if item.back_to and item.back_to.step else None
-        back_shape = shape_of(back, False) if back else None
+        back_shape = task.options(back) if back else None
         search.close(back_shape)
         deciders.append((back, back_shape) if back and back_shape else None)
     best, chosen = search.best()
@@ -676,7 +698,7 @@ def _search(
 
 
 def _keep_as_written(layout: Layout, ctx: _Context) -> None:
-    for unit in _units(layout):
+    for unit in units_of(layout):
         step = unit.step
         if step is None:
             continue
@@ -698,7 +720,7 @@ def _chosen_step(unit: Unit) -> PoseStep | FlowStep | RestStep | None:
     return step._replace(hold=fixed)
 
 
-def _shaped(routine: Routine, layout: Layout, chosen_holds: bool) -> Routine:
+def shaped_routine(routine: Routine, layout: Layout, chosen_holds: bool) -> Routine:
     """The routine as it will be guided: kept steps, with the chosen holds (or as written)."""
 
     def step_of(unit: Unit) -> PoseStep | FlowStep | RestStep | None:
@@ -822,39 +844,77 @@ def _with_default_hold(step: Step, hold: Hold | None) -> Step:
     return step
 
 
-def plan(routine: Routine, needs: Needs) -> Plan:
-    """The routine fitted to today's needs (see the module's docstring)."""
+class Problem(NamedTuple):
+    """What the search solves: the adapted steps, the budget and what may change."""
+
+    routine: Routine
+    layout: Layout
+    ctx: _Context
+    budget: int | None  # seconds, when --minutes was given
+    limit: int  # the seconds the search may use (the budget, or the routine's own length)
+    optimise: bool  # False: the routine as written (after skips and substitutes)
+    keep_all: bool  # no step may be left out
+    at_least_written: bool  # no hold may be shorter than written
+
+    def options(self, unit: Unit, *, both_sides: bool = False) -> Shape:
+        """The step's options on the planner's grid, as the search may choose them."""
+        assert unit.step is not None and unit.choice is not None
+        found = shape(unit.step, self.ctx, both_sides=both_sides)
+        if not self.at_least_written:
+            return found
+        written = unit.choice
+        return found._replace(
+            options=[
+                o
+                for o in found.options
+                if o[0].hold >= written.hold and o[0].rounds >= written.rounds
+            ]
+        )
+
+    def droppable(self, unit: Unit) -> bool:
+        return not (self.keep_all or unit.required)
+
+
+def problem(routine: Routine, needs: Needs, planner_rules: Rules | None = None) -> Problem:
+    """Adapt the routine to the needs and say what the search may do with it."""
     routine = _prepend(routine, needs.extra) if needs.extra else routine
-    ctx = _Context(needs, routine, area_weights(needs, routine), rules())
+    ctx = _Context(needs, routine, area_weights(needs, routine), planner_rules or rules(), {})
     layout = _layout(routine, needs)
     budget = round(needs.minutes * 60) if needs.minutes else None
     _drop_rests(layout, budget, ctx.rules)
-    if not any(u.step is not None for u in _units(layout)):
+    if not any(u.step is not None for u in units_of(layout)):
         raise UnknotError(
             "nothing is left to do: every step was skipped or is not advised",
             expected="fewer --skip, --avoid or --level limits",
         )
     _keep_as_written(layout, ctx)
     optimise = budget is not None or bool(needs.tight)
-    if optimise:
-        written = expand(_shaped(routine, layout, True)).total
-        spare = budget is not None and budget >= written
-        if budget is None or spare:  # keep every step; share out the routine's own time or more
-            best = _search(layout, ctx, budget or written, keep_all=True, at_least_written=spare)
-        else:
-            best = _search(layout, ctx, budget, keep_all=False, at_least_written=False)
-    shaped = _shaped(routine, layout, optimise)
+    written = expand(shaped_routine(routine, layout, True)).total if optimise else 0
+    spare = budget is not None and budget >= written
+    keep_all = budget is None or spare  # share out the routine's own time, or more
+    limit = budget if budget is not None else written
+    return Problem(routine, layout, ctx, budget, limit, optimise, keep_all, spare)
+
+
+def plan(routine: Routine, needs: Needs, planner_rules: Rules | None = None) -> Plan:
+    """The routine fitted to today's needs (see the module's docstring)."""
+    task = problem(routine, needs, planner_rules)
+    ctx, layout, budget = task.ctx, task.layout, task.budget
+    best = _search(task) if task.optimise else 0.0
+    shaped = shaped_routine(task.routine, layout, task.optimise)
     if not shaped.steps:
         raise UnknotError(
             f"nothing fits in {needs.minutes:g} minutes", field="--minutes", expected="more minutes"
         )
-    timeline = expand(shaped, hold=None if optimise else needs.hold, first_side=needs.first_side)
+    hold = None if task.optimise else needs.hold
+    timeline = expand(shaped, hold=hold, first_side=needs.first_side)
     total = score(timeline, ctx.weights, ctx.rules)
-    if optimise:  # the search's own figure must be the timeline's: a check on its model
+    if task.optimise:  # the search's own figure must be the timeline's: a check on its model
         assert abs(total - best) < 1e-6, (total, best)
-    named = list(needs.named or named_areas(routine.focus))
-    decisions = tuple(_decision(u, ctx, budget, named) for u in _units(layout))
-    weights = needs.tight or parse_tight(routine.focus, field="focus")
+    focus = task.routine.focus
+    named = list(needs.named or named_areas(focus))
+    decisions = tuple(_decision(u, ctx, budget, named) for u in units_of(layout))
+    weights = needs.tight or parse_tight(focus, field="focus")
     favoured = " and ".join(f"{n}{_times(weights, n)}" for n in named)
     if favoured:
         favoured += " (as you said)" if needs.named else " (the routine's focus)"
@@ -870,7 +930,7 @@ def _times(weights: dict[str, int], name: str) -> str:
 
 def _drop_rests(layout: Layout, budget: int | None, r: Rules) -> None:
     """With minutes to fit, pauses go first; a resting pose ends only a long enough session."""
-    for unit in _units(layout):
+    for unit in units_of(layout):
         if budget is not None and isinstance(unit.step, RestStep):
             unit.step = None
             unit.changes.append(Change(None, reason=f"a pause, left out to fit {_minutes(budget)}"))

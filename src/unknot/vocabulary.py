@@ -77,6 +77,8 @@ class Vocabulary:
 
     def resolve_areas(self, names: Iterable[str], *, where: str = "", field: str = "") -> list[str]:
         """Canonical areas for the names a person used, groups expanded, in first-seen order."""
+        if isinstance(names, list) and len(names) == 1 and names[0] in self.areas:
+            return [names[0]]  # the common case, asked for often by the planner
         found: list[str] = []
         for name in names:
             found.extend(self.area_index.find(name, where=where, field=field))

@@ -1,0 +1,369 @@
+"""The planner: exact for its own scoring, and a session a runner can trust.
+
+Exactness is checked against an exhaustive search that shares nothing with the planner's dynamic
+programme: it tries every combination of the planner's own options (every hold on its grid,
+every step kept or left out), expands each into a real timeline, and scores the timeline.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from collections.abc import Callable
+
+import pytest
+from click.testing import Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from unknot import planner
+from unknot.catalog import catalog
+from unknot.errors import UnknotError
+from unknot.needs import Needs, read_needs
+from unknot.routine import PerSideBlock, Routine, read_routine, resolve
+from unknot.timeline import Timeline, expand
+from unknot.vocabulary import vocabulary
+from unknot.yamlfile import parse
+
+# A coarser grid than the shipped one, so that every combination can be tried in the tests.
+COARSE = planner.rules()._replace(
+    grid=(planner.GridBand(1800, 10),), longest_factor=1.5, longest_hold=60
+)
+AREAS = [*vocabulary().areas, "hips", "back", "legs"]
+
+
+def exhaustive(routine: Routine, needs: Needs, rules: planner.Rules) -> float:
+    """The best score over every combination of options, each scored from its timeline."""
+    task = planner.problem(routine, needs, rules)
+    units = [u for u in planner.units_of(task.layout) if u.step is not None]
+    choices: list[list[planner.Option | None]] = []
+    for unit in units:
+        options: list[planner.Option | None] = [o for o, _, _ in task.options(unit).options]
+        if task.optimise and task.droppable(unit):
+            options.append(None)
+        if not task.optimise:
+            options = [unit.choice]
+        choices.append(options)
+    best = -math.inf
+    for combination in itertools.product(*choices):
+        for unit, choice in zip(units, combination, strict=True):
+            unit.choice = choice
+        shaped = planner.shaped_routine(task.routine, task.layout, task.optimise)
+        if not shaped.steps:
+            continue
+        timeline = expand(shaped, first_side=needs.first_side)
+        if task.optimise and timeline.total > task.limit:
+            continue
+        best = max(best, planner.score(timeline, task.ctx.weights, task.ctx.rules))
+    return best
+
+
+def combinations(routine: Routine, needs: Needs, rules: planner.Rules) -> int:
+    task = planner.problem(routine, needs, rules)
+    count = 1
+    for unit in planner.units_of(task.layout):
+        if unit.step is not None:
+            count *= len(task.options(unit).options) + 1
+    return count
+
+
+# -- random routines small enough to enumerate ----------------------------------------------
+def random_routine(rng: random.Random) -> Routine:
+    poses = [p.name for p in catalog() if p.areas]
+    rest_poses = [p.name for p in catalog() if not p.areas]
+
+    def pose_step(indent: str) -> str:
+        hold = rng.choice(["20", "30", "20-30", "15", "40"])
+        return f"{indent}- pose: {rng.choice(poses)}\n{indent}  hold: {hold}\n"
+
+    lines = [
+        f"hold: {rng.choice(['20', '30', '20-30'])}\n",
+        f"first_side: {rng.choice(['right', 'left'])}\n",
+    ]
+    lines.append("steps:\n")
+    units = 0
+    while units < rng.randint(1, 8):
+        kind = rng.random()
+        if kind < 0.45:
+            lines.append(pose_step("  "))
+            units += 1
+        elif kind < 0.7:
+            size = rng.randint(1, 3)
+            lines.append("  - per_side:\n")
+            lines.extend(pose_step("      ") for _ in range(size))
+            units += size
+            if rng.random() < 0.5:
+                lines.append(f"    back_to: {rng.choice(poses)}\n")
+                units += 1
+        elif kind < 0.85:
+            a, b = rng.sample(poses, 2)
+            lines.append(f"  - flow: [{a}, {b}]\n    rounds: {rng.randint(1, 2)}\n    hold: 20\n")
+            units += 1
+        elif kind < 0.93:
+            lines.append(f"  - rest: {rng.choice([10, 20])}\n")
+            units += 1
+        else:
+            lines.append(f"  - pose: {rng.choice(rest_poses)}\n    hold: {rng.choice([60, 90])}\n")
+            units += 1
+    return read_routine(parse("".join(lines), where="random", what="routine"), name="random")
+
+
+def random_needs(rng: random.Random, routine: Routine, *, skip_to: int = 0) -> Needs:
+    written = expand(routine).total
+    tight = [f"{a}:{rng.randint(1, 5)}" for a in rng.sample(AREAS, rng.randint(0, 3))]
+    minutes = None if rng.random() < 0.15 else round(rng.uniform(0.5, written * 1.3 / 60 + 0.5), 2)
+    minutes = max(1.0, minutes) if minutes is not None else None
+    names = list(dict.fromkeys(p.name for p in routine.poses()))
+    skip = rng.sample(names, max(0, len(names) - skip_to)) if skip_to else []
+    if skip_to and len(skip) == len(names):
+        skip = skip[1:]
+    return read_needs(
+        tight=tight,
+        minutes=minutes,
+        skip=skip,
+        avoid=rng.sample(["knees", "neck", "wrists"], rng.randint(0, 1)),
+        level=rng.choice([None, None, "beginner", "intermediate"]),
+        first_side=rng.choice([None, "left"]),
+    )
+
+
+def check_against_exhaustive(routine: Routine, needs: Needs) -> None:
+    """The planner's score equals the best of every combination (or neither finds a session)."""
+    try:
+        found = planner.plan(routine, needs, COARSE)
+    except UnknotError:
+        try:
+            best = exhaustive(routine, needs, COARSE)
+        except UnknotError:
+            return
+        assert best == -math.inf
+        return
+    assert found.score == pytest.approx(exhaustive(routine, needs, COARSE), abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_the_plan_is_optimal_on_random_small_routines(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(50):  # draw until the case is small enough to try every combination
+        routine = random_routine(rng)
+        needs = random_needs(rng, routine)
+        try:
+            if combinations(routine, needs, COARSE) <= 3000:
+                break
+        except UnknotError:
+            continue
+    else:
+        pytest.fail("no small enough case drawn")
+    check_against_exhaustive(routine, needs)
+
+
+@pytest.mark.parametrize("seed", range(120))
+@pytest.mark.parametrize("name", ["after-long-run", "foam-rolling"])
+def test_the_plan_is_optimal_on_the_built_in_routines(name: str, seed: int) -> None:
+    """Random needs, with enough skipped that every combination of the rest can be tried."""
+    routine = resolve(name)
+    rng = random.Random(seed)
+    for _ in range(50):
+        needs = random_needs(rng, routine, skip_to=rng.randint(2, 5))
+        try:
+            if combinations(routine, needs, COARSE) <= 3000:
+                break
+        except UnknotError:
+            continue
+    else:
+        pytest.fail("no small enough case drawn")
+    check_against_exhaustive(routine, needs)
+
+
+# -- invariants on the shipped planner -------------------------------------------------------
+needs_strategy = st.builds(
+    lambda tight, minutes, skip, avoid, level, side: read_needs(
+        tight=tight, minutes=minutes, skip=skip, avoid=avoid, level=level, first_side=side
+    ),
+    st.lists(
+        st.tuples(st.sampled_from(AREAS), st.integers(1, 5)).map(lambda t: f"{t[0]}:{t[1]}"),
+        max_size=3,
+    ),
+    st.one_of(st.none(), st.integers(2, 40).map(float)),
+    st.lists(st.sampled_from([p.name for p in resolve("after-long-run").poses()]), max_size=3),
+    st.lists(st.sampled_from(["knees", "neck", "wrists", "lower back", "shoulders"]), max_size=2),
+    st.sampled_from([None, "beginner", "intermediate", "advanced"]),
+    st.sampled_from([None, "right", "left"]),
+)
+
+
+def sides_balanced(timeline: Timeline) -> None:
+    """Every per-side pose is done on both sides, the same number of times, with equal holds."""
+    for block in {e.block for e in timeline}:
+        for pose in {e.name for e in timeline if e.block == block and e.side}:
+            right = [
+                e.hold
+                for e in timeline
+                if e.block == block and e.name == pose and e.side == "right"
+            ]
+            left = [
+                e.hold for e in timeline if e.block == block and e.name == pose and e.side == "left"
+            ]
+            assert sorted(right) == sorted(left) and right, (pose, right, left)
+
+
+@settings(max_examples=150, deadline=None)
+@given(needs_strategy)
+def test_any_needs_give_a_session_a_runner_can_trust(needs: Needs) -> None:
+    routine = resolve("after-long-run")
+    try:
+        fitted = planner.plan(routine, needs)
+    except UnknotError as err:
+        assert "nothing" in str(err)
+        return
+    timeline = fitted.timeline
+    if needs.minutes:
+        assert timeline.total <= needs.minutes * 60
+    sides_balanced(timeline)
+    for entry in timeline:
+        assert entry.pose is not None
+        assert entry.pose.name not in needs.skip
+        assert not set(entry.pose.avoid) & set(needs.avoid)
+        if needs.level:
+            assert ["beginner", "intermediate", "advanced"].index(entry.pose.level) <= [
+                "beginner", "intermediate", "advanced"
+            ].index(needs.level)  # fmt: skip
+    assert (
+        planner.plan(routine, needs).to_json() == fitted.to_json()
+    )  # the same needs, the same plan
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.sampled_from(AREAS), max_size=2),
+    st.integers(2, 30).map(float),
+)
+def test_the_routines_order_is_kept(tight: list[str], minutes: float) -> None:
+    routine = resolve("after-long-run")
+    fitted = planner.plan(routine, read_needs(tight=tight, minutes=minutes))
+    written = flatten(routine)
+    kept = flatten(fitted.routine)
+    position = 0
+    for name in kept:  # each kept step is found later in the written routine than the last
+        position = written.index(name, position) + 1
+
+
+def flatten(routine: Routine) -> list[str]:
+    names: list[str] = []
+    for step in routine.steps:
+        inner = step.steps if isinstance(step, PerSideBlock) else (step,)
+        for s in inner:
+            names.extend(p.name for p in getattr(s, "poses", (getattr(s, "pose", None),)) if p)
+        if isinstance(step, PerSideBlock) and step.back_to:
+            names.append(step.back_to.pose.name)
+    return names
+
+
+# -- what a runner sees ----------------------------------------------------------------------
+def test_no_needs_means_the_routine_as_written() -> None:
+    routine = resolve("after-long-run")
+    fitted = planner.plan(routine, Needs())
+    assert fitted.timeline.to_json() == expand(routine).to_json()
+    assert {d.status for d in fitted.decisions} == {"kept"}
+
+
+def test_the_short_morning_keeps_the_hips_and_both_sides() -> None:
+    fitted = planner.plan(resolve("after-long-run"), read_needs(minutes=5))
+    timeline = fitted.timeline
+    assert timeline.total <= 300
+    sides_balanced(timeline)
+    hips = set(vocabulary().resolve_areas(["hips"]))
+    sided = [e for e in timeline if e.side]
+    assert sided and all(hips & set(e.pose.areas) for e in sided if e.pose)
+    assert fitted.area_seconds["hips"] >= 120
+    assert 2 <= len({e.name for e in timeline}) <= 6  # a couple of moves, not a rushed list
+    left_out = [d.pose for d in fitted.decisions if not d.kept]
+    assert "Savasana" in left_out and "Cat-Cow" in left_out
+
+
+def test_the_done_when_example(run: Callable[..., Result]) -> None:
+    needs = ["--tight", "hips:3,hamstrings", "--minutes", "10", "--avoid", "neck"]
+    result = run("plan", "after-long-run", *needs, "--json")
+    assert result.exit_code == 0, result.stderr
+    import json
+
+    data = json.loads(result.stdout)
+    assert data["total_seconds"] <= 600
+    names = [s["pose"] for s in data["steps"]]
+    assert "Plow" not in names
+    plow = next(d for d in data["decisions"] if d["pose"] == "Plow")
+    assert not plow["kept"] or plow["instead"] == "Legs Up the Wall"
+    assert "neck" in plow["reason"]
+    assert set(data["areas"]) == {"hips", "hamstrings"}
+    assert data["areas"]["hips"]["seconds"] > data["areas"]["hamstrings"]["seconds"]
+    for decision in data["decisions"]:
+        assert decision["reason"] and isinstance(decision["kept"], bool)
+
+
+def test_plan_says_why_in_words(run: Callable[..., Result]) -> None:
+    result = run("plan", "after-long-run", "--minutes", "5")
+    assert result.exit_code == 0
+    assert "Fitted to 5 minutes, favouring hips x2" in result.stdout
+    assert "Savasana: did not fit in 5 minutes" not in result.stdout  # a rest is not 'squeezed out'
+    assert "Savasana: a session under 12 minutes ends without the long rest" in result.stdout
+    assert "Left out:" in result.stdout
+
+
+def test_spare_minutes_lengthen_holds_and_shorten_nothing() -> None:
+    routine = resolve("after-long-run")
+    written = expand(routine)
+    fitted = planner.plan(routine, read_needs(minutes=written.total / 60 + 5, tight=["calves:3"]))
+    assert written.total < fitted.timeline.total <= written.total + 300
+    assert all(d.status in {"kept", "lengthened"} for d in fitted.decisions)
+    longer = [d.pose for d in fitted.decisions if d.status == "lengthened"]
+    assert "Downward-Facing Dog" in longer  # it stretches the calves
+
+
+def test_tight_alone_reshapes_holds_within_the_same_length() -> None:
+    routine = resolve("after-long-run")
+    fitted = planner.plan(routine, read_needs(tight=["hamstrings:3"]))
+    assert fitted.timeline.total <= expand(routine).total
+    assert all(d.kept for d in fitted.decisions)
+    fold = next(
+        d for d in fitted.decisions if d.pose == "Lifted Head to Knee" or "Lifted" in d.pose
+    )
+    assert fold.status == "lengthened"
+
+
+def test_avoid_and_level_substitute_or_leave_out_with_reasons() -> None:
+    fitted = planner.plan(resolve("after-long-run"), read_needs(avoid=["knees"], level="beginner"))
+    by_pose = {d.pose: d for d in fitted.decisions}
+    assert by_pose["Plow"].status in {"substituted", "left out"}
+    assert by_pose["Pigeon"].status in {"substituted", "left out"}
+    assert "knees" in by_pose["Pigeon"].reason or "beginner" in by_pose["Pigeon"].reason
+    assert "Plow" not in [e.name for e in fitted.timeline]
+
+
+def test_foam_rolling_goes_first_inside_the_same_minutes() -> None:
+    fitted = planner.plan(
+        resolve("after-long-run"), read_needs(minutes=15, extra=["foam-rolling"], tight=["legs"])
+    )
+    names = [e.name for e in fitted.timeline]
+    assert fitted.timeline.total <= 900
+    assert names[0].endswith("Foam Roll")
+    rolled = [n for n in names if n.endswith("Foam Roll")]
+    assert names[: len(rolled)] == rolled  # all the rolling before the yoga
+    sides_balanced(fitted.timeline)
+
+
+def test_unknown_needs_get_one_line_and_status_2(run: Callable[..., Result]) -> None:
+    cases = {
+        ("--tight", "hipz"): "--tight: unknown area 'hipz' (did you mean 'hips'?)",
+        ("--tight", "hips:11"): "--tight: 'hips:11' has the weight '11'",
+        ("--avoid", "kneez"): "--avoid: unknown condition 'kneez' (did you mean 'knees'?)",
+        ("--level", "beginer"): "--level: unknown level 'beginer' (did you mean 'beginner'?)",
+        ("--skip", "pidgeon"): "--skip: unknown pose 'pidgeon' (did you mean 'Pigeon'?)",
+        ("--with", "foam-rollin"): "unknown routine 'foam-rollin' (did you mean 'foam-rolling'?)",
+        ("--minutes", "0"): "Invalid value for '--minutes'",
+    }
+    for args, words in cases.items():
+        result = run("plan", "after-long-run", *args)
+        assert result.exit_code == 2, args
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and words in lines[0], (args, lines)
