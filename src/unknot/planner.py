@@ -440,17 +440,20 @@ class _Search:
         """Best value at every second over several (source index, move seconds, bonus) ways in."""
         np = self.np
         layer = self.layers[-1]
-        best = np.full(self.budget + 1, -np.inf)
-        keys = np.full(self.budget + 1, -1, dtype=np.int32)
-        times = np.full(self.budget + 1, -1, dtype=np.int32)
-        seconds = self.seconds32
-        for index, move, bonus in sources:
-            value = self.shift(layer.values[index], move, -np.inf) + bonus
-            better = value > best
-            best[better] = value[better]
-            keys[better] = index
-            times[better] = (seconds - move)[better]
-        return best, keys, times
+        size = self.budget + 1
+        if not sources:
+            nowhere = np.full(size, -1, dtype=np.int32)
+            return np.full(size, -np.inf), nowhere, nowhere.copy()
+        value = np.full((len(sources), size), -np.inf)
+        moves = np.empty(len(sources), dtype=np.int32)
+        for n, (index, move, bonus) in enumerate(sources):
+            moves[n] = move
+            if move < size:
+                value[n, move:] = layer.values[index][: size - move] + bonus
+        chosen = np.argmax(value, axis=0) if len(sources) > 1 else np.zeros(size, dtype=np.intp)
+        best = value[chosen, self.seconds]
+        indexes = np.array([index for index, _, _ in sources], dtype=np.int32)
+        return best, indexes[chosen], (self.seconds32 - moves[chosen]).astype(np.int32)
 
     def _keep(
         self,
@@ -955,3 +958,31 @@ def _drop_rests(layout: Layout, budget: int | None, r: Rules) -> None:
 def _minutes(budget: int | None) -> str:
     minutes = (budget or 0) / 60
     return f"{minutes:g} minute" + ("" if minutes == 1 else "s")
+
+
+def exhaustive_score(routine: Routine, needs: Needs, planner_rules: Rules | None = None) -> float:
+    """The best score by trying every combination of options: the reference the planner's search
+    is checked against (in the tests and the benchmark). Only for routines small enough."""
+    from itertools import product
+
+    task = problem(routine, needs, planner_rules)
+    units = [u for u in units_of(task.layout) if u.step is not None]
+    choices: list[list[Option | None]] = []
+    for unit in units:
+        options: list[Option | None] = [o for o, _, _ in task.options(unit).options]
+        if task.optimise and task.droppable(unit):
+            options.append(None)
+        choices.append(options if task.optimise else [unit.choice])
+    best = -math.inf
+    for combination in product(*choices):
+        for unit, choice in zip(units, combination, strict=True):
+            unit.choice = choice
+        shaped = shaped_routine(task.routine, task.layout, task.optimise)
+        if not shaped.steps:
+            continue
+        hold = None if task.optimise else needs.hold
+        timeline = expand(shaped, hold=hold, first_side=needs.first_side)
+        if task.optimise and timeline.total > task.limit:
+            continue
+        best = max(best, score(timeline, task.ctx.weights, task.ctx.rules))
+    return best

@@ -1,0 +1,113 @@
+"""How fast the planner fits a routine to random needs.
+
+Prints, all measured in this run:
+  1. the median time to plan `after-long-run` (shipped rules) for random needs;
+  2. the planner against the exhaustive search it is checked against, on the same random cases
+     small enough to enumerate (after-long-run with most poses skipped, a coarser grid), and the
+     ratio between them;
+  3. the time to plan a synthetic routine of 200 steps.
+Aim: under 5 ms for the built-in routine, under 100 ms for 200 steps.
+
+    python benchmarks/planner.py [--cases N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from collections.abc import Callable
+
+from unknot import planner
+from unknot.catalog import catalog
+from unknot.errors import UnknotError
+from unknot.needs import Needs, read_needs
+from unknot.routine import Routine, read_routine, resolve
+from unknot.vocabulary import vocabulary
+from unknot.yamlfile import parse
+
+AREAS = [*vocabulary().areas, "hips", "back", "legs"]
+COARSE = planner.rules()._replace(
+    grid=(planner.GridBand(1800, 10),), longest_factor=1.5, longest_hold=60
+)
+
+
+def random_needs(rng: random.Random, routine: Routine, keep: int | None = None) -> Needs:
+    names = list(dict.fromkeys(p.name for p in routine.poses()))
+    skip = rng.sample(names, len(names) - keep) if keep else []
+    return read_needs(
+        tight=[f"{a}:{rng.randint(1, 5)}" for a in rng.sample(AREAS, rng.randint(0, 3))],
+        minutes=float(rng.randint(2, 30)),
+        skip=skip,
+        avoid=rng.sample(["knees", "neck", "wrists"], rng.randint(0, 1)),
+    )
+
+
+def timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def synthetic(steps: int, rng: random.Random) -> Routine:
+    names = [p.name for p in catalog() if p.areas]
+    lines = ["hold: 20-30\nsteps:\n"]
+    count = 0
+    while count < steps:
+        if rng.random() < 0.2:
+            size = rng.randint(2, 4)
+            lines.append("  - per_side:\n")
+            lines.extend(f"      - {rng.choice(names)}\n" for _ in range(size))
+            count += size
+        else:
+            lines.append(f"  - {rng.choice(names)}\n")
+            count += 1
+    return read_routine(parse("".join(lines), where="synthetic", what="routine"), name="synthetic")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100)
+    args = parser.parse_args()
+    rng = random.Random(2026)
+    routine = resolve("after-long-run")
+    planner.plan(routine, Needs(minutes=10.0))  # warm: numpy, caches
+
+    built_in = [
+        timed(lambda n=random_needs(rng, routine): planner.plan(routine, n))
+        for _ in range(args.cases)
+    ]
+    print(
+        f"after-long-run, random needs: median {statistics.median(built_in) * 1000:.2f} ms "
+        f"(p90 {statistics.quantiles(built_in, n=10)[-1] * 1000:.2f} ms, {args.cases} plans; aim < 5 ms)"
+    )
+
+    fast, slow = [], []
+    while len(fast) < min(args.cases, 40):
+        needs = random_needs(rng, routine, keep=rng.randint(3, 5))
+        try:
+            expected = planner.exhaustive_score(routine, needs, COARSE)
+            fast.append(timed(lambda n=needs: planner.plan(routine, n, COARSE)))
+        except UnknotError:
+            continue
+        slow.append(timed(lambda n=needs: planner.exhaustive_score(routine, n, COARSE)))
+        assert abs(planner.plan(routine, needs, COARSE).score - expected) < 1e-6
+    ratio = statistics.median(slow) / statistics.median(fast)
+    print(
+        f"same cases, small enough to enumerate: planner median {statistics.median(fast) * 1000:.2f} ms, "
+        f"exhaustive median {statistics.median(slow) * 1000:.2f} ms: {ratio:.1f}x faster, same scores"
+    )
+
+    big = synthetic(200, rng)
+    needs = read_needs(minutes=60, tight=["hips:3", "hamstrings"])
+    planner.plan(big, needs)
+    times = [timed(lambda: planner.plan(big, needs)) for _ in range(5)]
+    print(
+        f"synthetic routine of 200 steps, 60 minutes: median {statistics.median(times) * 1000:.1f} ms "
+        f"(aim < 100 ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()
