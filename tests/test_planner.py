@@ -115,20 +115,27 @@ def check_against_exhaustive(routine: Routine, needs: Needs) -> None:
     assert found.score == pytest.approx(planner.exhaustive_score(routine, needs, COARSE), abs=1e-6)
 
 
+def small_case(draw: Callable[[], tuple[Routine, Needs]]) -> tuple[Routine, Needs]:
+    """Draw cases until one is small enough to try every combination of."""
+    for _ in range(50):
+        routine, needs = draw()
+        try:
+            if combinations(routine, needs, COARSE) <= 3000:
+                return routine, needs
+        except UnknotError:
+            continue
+    pytest.fail("no small enough case drawn")
+
+
 @pytest.mark.parametrize("seed", range(150))
 def test_the_plan_is_optimal_on_random_small_routines(seed: int) -> None:
     rng = random.Random(seed)
-    for _ in range(50):  # draw until the case is small enough to try every combination
+
+    def draw() -> tuple[Routine, Needs]:
         routine = random_routine(rng)
-        needs = random_needs(rng, routine)
-        try:
-            if combinations(routine, needs, COARSE) <= 3000:
-                break
-        except UnknotError:
-            continue
-    else:
-        pytest.fail("no small enough case drawn")
-    check_against_exhaustive(routine, needs)
+        return routine, random_needs(rng, routine)
+
+    check_against_exhaustive(*small_case(draw))
 
 
 @pytest.mark.parametrize("seed", range(120))
@@ -137,16 +144,9 @@ def test_the_plan_is_optimal_on_the_built_in_routines(name: str, seed: int) -> N
     """Random needs, with enough skipped that every combination of the rest can be tried."""
     routine = resolve(name)
     rng = random.Random(seed)
-    for _ in range(50):
-        needs = random_needs(rng, routine, skip_to=rng.randint(2, 5))
-        try:
-            if combinations(routine, needs, COARSE) <= 3000:
-                break
-        except UnknotError:
-            continue
-    else:
-        pytest.fail("no small enough case drawn")
-    check_against_exhaustive(routine, needs)
+    check_against_exhaustive(
+        *small_case(lambda: (routine, random_needs(rng, routine, skip_to=rng.randint(2, 5))))
+    )
 
 
 # -- invariants on the shipped planner -------------------------------------------------------
