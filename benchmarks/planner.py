@@ -19,7 +19,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from unknot import planner
+from unknot import planner, relief
 from unknot.catalog import catalog
 from unknot.errors import UnknotError
 from unknot.needs import Needs, read_needs
@@ -28,8 +28,8 @@ from unknot.vocabulary import vocabulary
 from unknot.yamlfile import parse
 
 AREAS = [*vocabulary().areas, "hips", "back", "legs"]
-COARSE = planner.rules()._replace(
-    grid=(planner.GridBand(1800, 10),), longest_factor=1.5, longest_hold=60
+COARSE = relief.rules()._replace(
+    grid=(relief.GridBand(1800, 10),), longest_factor=1.5, longest_hold=60
 )
 
 

@@ -16,7 +16,7 @@ from click.testing import Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unknot import planner
+from unknot import planner, relief
 from unknot.catalog import catalog
 from unknot.errors import UnknotError
 from unknot.needs import Needs, read_needs
@@ -26,13 +26,13 @@ from unknot.vocabulary import vocabulary
 from unknot.yamlfile import parse
 
 # A coarser grid than the shipped one, so that every combination can be tried in the tests.
-COARSE = planner.rules()._replace(
-    grid=(planner.GridBand(1800, 10),), longest_factor=1.5, longest_hold=60
+COARSE = relief.rules()._replace(
+    grid=(relief.GridBand(1800, 10),), longest_factor=1.5, longest_hold=60
 )
 AREAS = [*vocabulary().areas, "hips", "back", "legs"]
 
 
-def combinations(routine: Routine, needs: Needs, rules: planner.Rules) -> int:
+def combinations(routine: Routine, needs: Needs, rules: relief.Rules) -> int:
     task = planner.problem(routine, needs, rules)
     count = 1
     for unit in planner.units_of(task.layout):

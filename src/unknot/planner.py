@@ -9,24 +9,10 @@ condition to avoid, or above the person's level, is replaced by the first of its
 substitutes that suits, or left out when none does.
 
 Then the planner chooses, for every step, whether to keep it and how long to hold it, to give
-the most relief within the minutes. The score of a session is the sum over its entries (every
-pose on every side, every round of a flow) of
-
-    relief(entry) = sum over areas a of  T(a) * W(pose, a) / 3 * g(hold)
-    g(h) = tau * (1 - exp(-h / tau))                 (tau = 30 s)
-
-where W(pose, a) is how much the pose works area a (1 a little, 3 the main stretch, from the
-catalog) and T(a) how much the person wants area a eased: the weight they gave it with --tight
-(1 when no weight is given), and 0.2 for every area they did not name. With no --tight, the
-routine's own focus areas count 1. g gives diminishing returns: the first 30 s of a hold are
-worth 63% of what the longest hold could ever give, the next 30 s another 23%, so spare time
-goes to the tightest areas first and is spread over several poses rather than piled on one.
-
-A resting pose (no areas, like Savasana) eases the whole body: 1.5 * g(hold) with tau = 60 s,
-which is worth less per second than a stretch of a named area but more than the 0.2 of an
-unnamed one: the session ends in rest when there are minutes to spare for it. A session that
-opens with a beginner pose earns 25 more: it begins gently when it can. These numbers live in
-data/planner.yaml.
+the most relief (as the `relief` module scores it) within the minutes. With --minutes shorter
+than the routine any step may be left out, and the resting pose at the end is kept only in
+sessions of 12 minutes or more; with more minutes than the routine needs, every step is kept and
+nothing is shortened: the spare time lengthens holds.
 
 Holds are chosen on a grid: from the low end of the written range (a resting pose may come
 down to 60 s) up to twice its high end (at most 120 s; a resting pose keeps its written high
@@ -34,139 +20,26 @@ end), every 5 s up to a minute, every 15 s up to three, every 30 s beyond; a flo
 fewer rounds. Both sides of a per-side step always get the same hold, the order is the
 routine's, and the time counted is the timeline's, moves between positions included.
 
-The choice is exact, not greedy: a dynamic programme over the steps in order, whose state is the
-base position of the last pose kept (the next move's cost depends on it; inside a per-side
-block, also the block's first position, for the move back to the first side's start) and the
-seconds used so far. With --minutes the budget is those minutes and any step may be left out;
-with only --tight, every step is kept and the holds are shared out again within the routine's
-own length; with neither, the routine is kept as written.
+The choice is exact, not greedy: the `search` module's dynamic programme. With only --tight,
+every step is kept and the holds are shared out again within the routine's own length; with
+neither --tight nor --minutes, the routine is kept as written (after skips and substitutes).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from functools import cache
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from unknot.catalog import LEVELS, Pose, catalog
 from unknot.errors import UnknotError
 from unknot.hold import Hold
 from unknot.needs import Needs, named_areas, parse_tight
+from unknot.relief import Rules, area_weights, relief, rules, score
 from unknot.routine import FlowStep, PerSideBlock, PoseStep, RestStep, Routine, Step
-from unknot.timeline import REST_POSITION, Timeline, expand, hold_for
-from unknot.vocabulary import DATA, vocabulary
-
-if TYPE_CHECKING:
-    import numpy as np
-    from numpy.typing import NDArray
-
-    from unknot.yamlfile import Field
-
-RULES_FILE = DATA / "planner.yaml"
-
-
-# -- rules -----------------------------------------------------------------------------------
-class GridBand(NamedTuple):
-    up_to: int
-    step: int
-
-
-class Rules(NamedTuple):
-    settle_seconds: float
-    tau_seconds: float
-    rest_settle_seconds: float
-    rest_tau_seconds: float
-    rest_weight: float
-    rest_from_minutes: float
-    untight_weight: float
-    gentle_start_bonus: float
-    shortest_rest: int
-    longest_factor: float
-    longest_hold: int
-    grid: tuple[GridBand, ...]
-
-
-def _number(field: Field, low: float, high: float) -> float:
-    if field.kind not in ("int", "float"):
-        raise field.error(f"is {field.describe()}", f"a number from {low} to {high}")
-    value = float(field.scalar())
-    if not low <= value <= high:
-        raise field.error(f"{value:g} is out of range", f"a number from {low} to {high}")
-    return value
-
-
-def read_rules() -> Rules:
-    from unknot.yamlfile import load
-
-    names = [n for n in Rules._fields if n != "grid"]
-    fields = load(RULES_FILE, what="planner rules").mapping(
-        [*names, "grid"], required=[*names, "grid"]
-    )
-    values: dict[str, Any] = {n: _number(fields[n], 0, 10_000) for n in names}
-    for whole in ("shortest_rest", "longest_hold"):
-        values[whole] = int(values[whole])
-    bands = []
-    for band in fields["grid"].sequence(expected="a list of {up_to, step} bands"):
-        parts = band.mapping(["up_to", "step"], required=["up_to", "step"])
-        bands.append(
-            GridBand(
-                parts["up_to"].integer(low=1, high=3600), parts["step"].integer(low=1, high=600)
-            )
-        )
-    return Rules(**values, grid=tuple(bands))
-
-
-@cache
-def rules() -> Rules:
-    from unknot.cache import cached
-
-    return cached("planner-rules", [RULES_FILE], read_rules)
-
-
-# -- scoring ---------------------------------------------------------------------------------
-def area_weights(needs: Needs, routine: Routine) -> dict[str, float]:
-    """T(a) for every area: the person's tight areas, else the routine's focus, else all alike."""
-    vocab = vocabulary()
-    named: dict[str, float] = {a: float(w) for a, w in needs.tight.items()}
-    if not named and routine.focus:
-        named = {a: float(w) for a, w in parse_tight(routine.focus, field="focus").items()}
-    if not named:
-        return {a: 1.0 for a in vocab.areas}
-    low = rules().untight_weight
-    return {a: named.get(a, low) for a in vocab.areas}
-
-
-def relief(
-    pose: Pose | None, hold: float, weights: dict[str, float], r: Rules, *, settled: bool = False
-) -> float:
-    """What one entry of `hold` seconds is worth (see the module's docstring).
-
-    `settled`: a flow's later rounds, moving back into a pose just held, need no settling in."""
-    if pose is None:
-        return 0.0
-    if not pose.areas:
-        resting = max(0.0, hold - r.rest_settle_seconds)
-        strength = r.rest_weight * max(weights.values(), default=1.0)
-        return strength * r.rest_tau_seconds * (1 - math.exp(-resting / r.rest_tau_seconds))
-    strength = sum(weights.get(a, 0.0) * w / 3 for a, w in pose.areas.items())
-    working = hold if settled else max(0.0, hold - r.settle_seconds)  # first, settle in
-    return strength * r.tau_seconds * (1 - math.exp(-working / r.tau_seconds))
-
-
-def score(timeline: Timeline, weights: dict[str, float], r: Rules) -> float:
-    """The score of a whole session, from its timeline alone."""
-    total = sum(relief(e.pose, e.hold, weights, r, settled=(e.round or 1) > 1) for e in timeline)
-    first = timeline.entries[0].pose if timeline.entries else None
-    return total + gentle_start(first, weights, r)
-
-
-def gentle_start(first: Pose | None, weights: dict[str, float], r: Rules) -> float:
-    """The bonus for opening with a gentle stretch (a beginner pose that is not a rest)."""
-    if first is None or first.level != LEVELS[0] or not first.areas:
-        return 0.0
-    return r.gentle_start_bonus * max(weights.values(), default=1.0)
+from unknot.timeline import Timeline, expand, hold_for
+from unknot.vocabulary import vocabulary
 
 
 # -- adapting the routine to skips, cautions and level -----------------------------------------
@@ -286,7 +159,7 @@ class Shape(NamedTuple):
     first_pose: Pose | None
 
 
-class _Context(NamedTuple):
+class Context(NamedTuple):
     needs: Needs
     routine: Routine
     weights: dict[str, float]
@@ -311,7 +184,7 @@ class _Context(NamedTuple):
 
 
 def _pass(
-    poses: Sequence[tuple[Pose, int]], ctx: _Context, first_round: int = 0
+    poses: Sequence[tuple[Pose, int]], ctx: Context, first_round: int = 0
 ) -> tuple[int, float]:
     """Seconds and relief of entries in a row (holds plus the moves between them); entries from
     index `first_round` on are a flow's later rounds."""
@@ -322,12 +195,12 @@ def _pass(
     return seconds, value
 
 
-def _flow_entries(step: FlowStep, option: Option, ctx: _Context) -> list[tuple[Pose, int]]:
+def _flow_entries(step: FlowStep, option: Option, ctx: Context) -> list[tuple[Pose, int]]:
     later = step.then_hold.seconds if step.then_hold else option.hold
     return [(p, option.hold if n == 0 else later) for n in range(option.rounds) for p in step.poses]
 
 
-def shape(step: PoseStep | FlowStep | RestStep, ctx: _Context, *, both_sides: bool) -> Shape:
+def shape(step: PoseStep | FlowStep | RestStep, ctx: Context, *, both_sides: bool) -> Shape:
     """Positions and options of one step; `both_sides` when it runs twice by itself (top level)."""
     if isinstance(step, RestStep):
         return Shape(None, None, [(Option(step.hold.seconds), step.hold.seconds, 0.0)], None)
@@ -352,253 +225,6 @@ def shape(step: PoseStep | FlowStep | RestStep, ctx: _Context, *, both_sides: bo
                 seconds, value = 2 * seconds + ctx.trans(last.position, first.position), 2 * value
             options.append((option, seconds, value))
     return Shape(first.position, last.position, options, first)
-
-
-# -- the search ------------------------------------------------------------------------------
-START = ("start",)
-Key = tuple[str, ...]
-
-
-class _Layer(NamedTuple):
-    """States after one step of the search, and how each was reached."""
-
-    keys: list[Key]
-    values: list[NDArray[np.float64]]
-    source_key: list[NDArray[np.int32]]  # index into the previous layer's keys
-    source_t: list[NDArray[np.int32]]
-    option: list[NDArray[np.int32]]  # -1: the step was not kept (or nothing to choose)
-
-
-class _Search:
-    """Exact search over (last position[, block's first position], seconds used)."""
-
-    def __init__(self, budget: int, ctx: _Context, keep_all: bool) -> None:
-        import numpy
-
-        self.np = numpy
-        self.budget = budget
-        self.seconds = numpy.arange(budget + 1)
-        self.seconds32 = self.seconds.astype(numpy.int32)
-        self.ctx = ctx
-        self.keep_all = keep_all
-        start = numpy.full(budget + 1, -numpy.inf)
-        start[0] = 0.0
-        none = numpy.full(budget + 1, -1, dtype=numpy.int32)
-        self.layers: list[_Layer] = [_Layer([START], [start], [none], [none.copy()], [none.copy()])]
-
-    # array helpers
-    def shift(self, values: NDArray[Any], by: int, fill: float) -> NDArray[Any]:
-        out = self.np.full_like(values, fill)
-        if by <= self.budget:
-            out[by:] = values[: len(values) - by]
-        return out
-
-    def _new(self) -> dict[Key, list[NDArray[Any]]]:
-        return {}
-
-    def _offer(
-        self,
-        table: dict[Key, list[NDArray[Any]]],
-        key: Key,
-        value: NDArray[np.float64],
-        source_key: NDArray[np.int32],
-        source_t: NDArray[np.int32],
-        option: int | NDArray[np.int32],
-    ) -> None:
-        """Keep, for every second, the way of reaching `key` worth most (the first wins ties)."""
-        np = self.np
-        if key not in table:  # the first way in: taken as it is
-            options_in = (
-                np.full(self.budget + 1, option, dtype=np.int32)
-                if isinstance(option, int)
-                else option
-            )
-            table[key] = [value.copy(), source_key.copy(), source_t.copy(), options_in.copy()]
-            return
-        best, keys, times, options = table[key]
-        better = value > best
-        best[better] = value[better]
-        keys[better] = source_key[better]
-        times[better] = source_t[better]
-        options[better] = option if isinstance(option, int) else option[better]
-
-    def _commit(self, table: dict[Key, list[NDArray[Any]]]) -> None:
-        keys = sorted(table)
-        self.layers.append(
-            _Layer(
-                keys,
-                [table[k][0] for k in keys],
-                [table[k][1] for k in keys],
-                [table[k][2] for k in keys],
-                [table[k][3] for k in keys],
-            )
-        )
-
-    def _arrival(
-        self, sources: list[tuple[int, int, float]]
-    ) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
-        """Best value at every second over several (source index, move seconds, bonus) ways in."""
-        np = self.np
-        layer = self.layers[-1]
-        size = self.budget + 1
-        if not sources:
-            nowhere = np.full(size, -1, dtype=np.int32)
-            return np.full(size, -np.inf), nowhere, nowhere.copy()
-        value = np.full((len(sources), size), -np.inf)
-        moves = np.empty(len(sources), dtype=np.int32)
-        for n, (index, move, bonus) in enumerate(sources):
-            moves[n] = move
-            if move < size:
-                value[n, move:] = layer.values[index][: size - move] + bonus
-        chosen = np.argmax(value, axis=0) if len(sources) > 1 else np.zeros(size, dtype=np.intp)
-        best = value[chosen, self.seconds]
-        indexes = np.array([index for index, _, _ in sources], dtype=np.int32)
-        return best, indexes[chosen], (self.seconds32 - moves[chosen]).astype(np.int32)
-
-    def _keep(
-        self,
-        table: dict[Key, list[NDArray[Any]]],
-        key: Key,
-        arrival: tuple[NDArray[Any], ...],
-        shp: Shape,
-    ) -> None:
-        """Every option of the step at once: for each second, the best option that ends there."""
-        np = self.np
-        best, keys, times = arrival
-        size = self.budget + 1
-        value = np.full((len(shp.options), size), -np.inf)
-        costs = np.empty(len(shp.options), dtype=np.int64)
-        for n, (_, cost, gain) in enumerate(shp.options):
-            costs[n] = cost
-            if cost < size:
-                value[n, cost:] = best[: size - cost] + gain
-        chosen = np.argmax(value, axis=0)  # the first best option: ties go to the shorter hold
-        column = self.seconds
-        reached_value = value[chosen, column]
-        began = column - costs[chosen]
-        reached = reached_value > -np.inf
-        began[~reached] = 0
-        self._offer(
-            table,
-            key,
-            reached_value,
-            np.where(reached, keys[began], -1).astype(np.int32),
-            np.where(reached, times[began], -1).astype(np.int32),
-            np.where(reached, chosen, -1).astype(np.int32),
-        )
-
-    def _pass_through(self, table: dict[Key, list[NDArray[Any]]], allowed: bool) -> None:
-        if not allowed:
-            return
-        layer = self.layers[-1]
-        seconds = self.np.arange(self.budget + 1, dtype=self.np.int32)
-        for index, key in enumerate(layer.keys):
-            self._offer(
-                table, key, layer.values[index], self.np.full_like(seconds, index), seconds, -1
-            )
-
-    def _bonus(self, key: Key, shp: Shape) -> float:
-        return (
-            gentle_start(shp.first_pose, self.ctx.weights, self.ctx.rules) if key == START else 0.0
-        )
-
-    # the steps
-    def outer(self, shp: Shape, required: bool = False) -> None:
-        table = self._new()
-        layer = self.layers[-1]
-        if shp.enter is None:  # a rest stays where the last pose left off
-            for index, key in enumerate(layer.keys):
-                where = REST_POSITION if key == START else key[1]
-                move = 0 if key == START else self.ctx.trans(where, where)
-                self._keep(table, ("at", where), self._arrival([(index, move, 0.0)]), shp)
-        else:
-            sources = [
-                (i, 0 if k == START else self.ctx.trans(k[1], shp.enter), self._bonus(k, shp))
-                for i, k in enumerate(layer.keys)
-            ]
-            self._keep(table, ("at", str(shp.exit)), self._arrival(sources), shp)
-        self._pass_through(table, not (self.keep_all or required))
-        self._commit(table)
-
-    def inner(self, shp: Shape, required: bool = False) -> None:
-        """A step inside a per-side block: everything counts twice but the move into the block."""
-        table = self._new()
-        layer = self.layers[-1]
-        doubled = shp._replace(options=[(o, 2 * s, 2 * v) for o, s, v in shp.options])
-        outside = [i for i, k in enumerate(layer.keys) if k[0] != "block"]
-        enter = shp.enter
-        if enter is None:  # a rest inside a block: where the last pose of the block left off
-            for index, key in enumerate(layer.keys):
-                if key[0] == "block":
-                    self._keep(
-                        table,
-                        key,
-                        self._arrival([(index, 2 * self.ctx.trans(key[2], key[2]), 0.0)]),
-                        doubled,
-                    )
-        else:
-            exit_ = str(shp.exit)
-            sources = [
-                (
-                    i,
-                    0 if layer.keys[i] == START else self.ctx.trans(layer.keys[i][1], enter),
-                    self._bonus(layer.keys[i], shp),
-                )
-                for i in outside
-            ]
-            self._keep(table, ("block", enter, exit_), self._arrival(sources), doubled)
-            firsts = sorted({k[1] for k in layer.keys if k[0] == "block"})
-            for first in firsts:
-                inside = [
-                    (i, 2 * self.ctx.trans(k[2], enter), 0.0)
-                    for i, k in enumerate(layer.keys)
-                    if k[0] == "block" and k[1] == first
-                ]
-                self._keep(table, ("block", first, exit_), self._arrival(inside), doubled)
-        self._pass_through(table, not (self.keep_all or required))
-        self._commit(table)
-
-    def close(self, back_to: Shape | None) -> None:
-        """The end of a block: the move back to the first side's start, through `back_to`."""
-        table = self._new()
-        layer = self.layers[-1]
-        for index, key in enumerate(layer.keys):
-            if key[0] != "block":
-                self._offer(
-                    table,
-                    key,
-                    layer.values[index],
-                    self.np.full(self.budget + 1, index, dtype=self.np.int32),
-                    self.np.arange(self.budget + 1, dtype=self.np.int32),
-                    -1,
-                )
-                continue
-            first, last = key[1], key[2]
-            if back_to is None or not self.keep_all:
-                arrival = self._arrival([(index, self.ctx.trans(last, first), 0.0)])
-                self._offer(table, ("at", last), *arrival, -1)
-            if back_to is not None and back_to.enter is not None:
-                move = self.ctx.trans(last, back_to.enter) + self.ctx.trans(back_to.enter, first)
-                self._keep(table, ("at", last), self._arrival([(index, move, 0.0)]), back_to)
-        self._commit(table)
-
-    def best(self) -> tuple[float, list[int]]:
-        """The best score within the budget and the option chosen at every layer (-1: none)."""
-        np = self.np
-        layer = self.layers[-1]
-        best_value, best_key, best_t = -np.inf, -1, -1
-        for index, values in enumerate(layer.values):
-            t = int(np.argmax(values))
-            if values[t] > best_value:
-                best_value, best_key, best_t = float(values[t]), index, t
-        if best_key < 0:
-            raise UnknotError("nothing fits", expected="more minutes")
-        chosen: list[int] = []
-        key, t = best_key, best_t
-        for layer in reversed(self.layers[1:]):
-            chosen.append(int(layer.option[key][t]))
-            key, t = int(layer.source_key[key][t]), int(layer.source_t[key][t])
-        return best_value, chosen[::-1]
 
 
 # -- the plan --------------------------------------------------------------------------------
@@ -671,7 +297,9 @@ def units_of(layout: Layout) -> Iterator[Unit]:
 
 def _search(task: Problem) -> float:
     """Run the exact search and store each unit's chosen option; returns the best score."""
-    search = _Search(task.limit, task.ctx, task.keep_all)
+    from unknot.search import Search  # NumPy, only when there is something to choose
+
+    search = Search(task.limit, task.ctx, task.keep_all)
     layout = task.layout
     deciders: list[tuple[Unit, Shape] | None] = []  # what each layer of the search decides
     for item in layout:
@@ -700,7 +328,7 @@ def _search(task: Problem) -> float:
     return best
 
 
-def _keep_as_written(layout: Layout, ctx: _Context) -> None:
+def _keep_as_written(layout: Layout, ctx: Context) -> None:
     for unit in units_of(layout):
         step = unit.step
         if step is None:
@@ -753,22 +381,20 @@ def _written_name(step: PoseStep | FlowStep | RestStep) -> str:
     return step.pose.name
 
 
-def _works(step: PoseStep | FlowStep | RestStep | None, named: Sequence[str]) -> str:
+def _works(step: PoseStep | FlowStep | RestStep | None, named: dict[str, set[str]]) -> str:
     """Which of the named areas or groups the step stretches, in words ('' for none)."""
     if step is None or isinstance(step, RestStep):
         return ""
     poses = step.poses if isinstance(step, FlowStep) else (step.pose,)
     stretched = {a for p in poses for a in p.areas}
-    vocab = vocabulary()
-    found = [n for n in named if stretched & set(vocab.resolve_areas([n]))]
-    return " and ".join(found)
+    return " and ".join(n for n, areas in named.items() if stretched & areas)
 
 
 def _stretches(step: PoseStep | RestStep) -> bool:
     return isinstance(step, PoseStep) and bool(step.pose.areas)
 
 
-def _decision(unit: Unit, ctx: _Context, budget: int | None, named: Sequence[str]) -> Decision:
+def _decision(unit: Unit, ctx: Context, budget: int | None, named: dict[str, set[str]]) -> Decision:
     written = unit.written
     first = written.poses[0] if isinstance(written, FlowStep) else getattr(written, "pose", None)
     written_hold = ctx.written_hold(written.hold, first).seconds
@@ -852,7 +478,7 @@ class Problem(NamedTuple):
 
     routine: Routine
     layout: Layout
-    ctx: _Context
+    ctx: Context
     budget: int | None  # seconds, when --minutes was given
     limit: int  # the seconds the search may use (the budget, or the routine's own length)
     optimise: bool  # False: the routine as written (after skips and substitutes)
@@ -881,7 +507,7 @@ class Problem(NamedTuple):
 def problem(routine: Routine, needs: Needs, planner_rules: Rules | None = None) -> Problem:
     """Adapt the routine to the needs and say what the search may do with it."""
     routine = _prepend(routine, needs.extra) if needs.extra else routine
-    ctx = _Context(needs, routine, area_weights(needs, routine), planner_rules or rules(), {})
+    ctx = Context(needs, routine, area_weights(needs, routine), planner_rules or rules(), {})
     layout = _layout(routine, needs)
     budget = round(needs.minutes * 60) if needs.minutes else None
     _drop_rests(layout, budget, ctx.rules)
@@ -916,7 +542,8 @@ def plan(routine: Routine, needs: Needs, planner_rules: Rules | None = None) -> 
         assert abs(total - best) < 1e-6, (total, best)
     focus = task.routine.focus
     named = list(needs.named or named_areas(focus))
-    decisions = tuple(_decision(u, ctx, budget, named) for u in units_of(layout))
+    named_sets = {n: set(vocabulary().resolve_areas([n])) for n in named}
+    decisions = tuple(_decision(u, ctx, budget, named_sets) for u in units_of(layout))
     weights = needs.tight or parse_tight(focus, field="focus")
     favoured = " and ".join(f"{n}{_times(weights, n)}" for n in named)
     if favoured:

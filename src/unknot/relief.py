@@ -1,0 +1,141 @@
+"""How much relief a session gives: the planner's scoring, and the numbers behind it.
+
+The score of a session is the sum over its entries (every pose on every side, every round of a
+flow) of
+
+    relief(entry) = sum over areas a of  T(a) * W(pose, a) / 3 * g(hold)
+    g(h) = tau * (1 - exp(-(h - settle) / tau))  for h > settle, else 0   (settle 10 s, tau 30 s)
+
+- W(pose, a): how much the pose works area a, 1 (a little) to 3 (the main stretch), from the
+  catalog.
+- T(a): how much the person wants area a eased: the weight given with --tight (1 when none is
+  given), and 0.2 for every area not named. With no --tight, the routine's own focus counts.
+- g: the first seconds go to settling in; after that the next 30 s bring 63% of what the longest
+  hold could ever bring, the 30 s after that another 23%. Spare time goes to the tightest areas
+  first and is shared over several poses rather than piled on one. A flow's later rounds move
+  back into a pose just held, so they need no settling in.
+
+A resting pose (no areas, like Savasana) eases the whole body, slowly: 0.6 times the heaviest
+weight named, with tau = 120 s once the first 30 s of settling down have passed. A session that
+opens with a gentle beginner pose earns a bonus worth 15 s of the heaviest-weighted stretch.
+The numbers live in data/planner.yaml; the planner decides separately (by rule, not by score)
+that only a session of 12 minutes or more ends in its resting pose.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from unknot.catalog import LEVELS, Pose
+from unknot.needs import Needs, parse_tight
+from unknot.routine import Routine
+from unknot.timeline import Timeline
+from unknot.vocabulary import DATA, vocabulary
+
+if TYPE_CHECKING:
+    from unknot.yamlfile import Field
+
+RULES_FILE = DATA / "planner.yaml"
+
+
+# -- rules -----------------------------------------------------------------------------------
+class GridBand(NamedTuple):
+    up_to: int
+    step: int
+
+
+class Rules(NamedTuple):
+    settle_seconds: float
+    tau_seconds: float
+    rest_settle_seconds: float
+    rest_tau_seconds: float
+    rest_weight: float
+    rest_from_minutes: float
+    untight_weight: float
+    gentle_start_bonus: float
+    shortest_rest: int
+    longest_factor: float
+    longest_hold: int
+    grid: tuple[GridBand, ...]
+
+
+def _number(field: Field, low: float, high: float) -> float:
+    if field.kind not in ("int", "float"):
+        raise field.error(f"is {field.describe()}", f"a number from {low} to {high}")
+    value = float(field.scalar())
+    if not low <= value <= high:
+        raise field.error(f"{value:g} is out of range", f"a number from {low} to {high}")
+    return value
+
+
+def read_rules() -> Rules:
+    from unknot.yamlfile import load
+
+    names = [n for n in Rules._fields if n != "grid"]
+    fields = load(RULES_FILE, what="planner rules").mapping(
+        [*names, "grid"], required=[*names, "grid"]
+    )
+    values: dict[str, Any] = {n: _number(fields[n], 0, 10_000) for n in names}
+    for whole in ("shortest_rest", "longest_hold"):
+        values[whole] = int(values[whole])
+    bands = []
+    for band in fields["grid"].sequence(expected="a list of {up_to, step} bands"):
+        parts = band.mapping(["up_to", "step"], required=["up_to", "step"])
+        bands.append(
+            GridBand(
+                parts["up_to"].integer(low=1, high=3600), parts["step"].integer(low=1, high=600)
+            )
+        )
+    return Rules(**values, grid=tuple(bands))
+
+
+@cache
+def rules() -> Rules:
+    from unknot.cache import cached
+
+    return cached("planner-rules", [RULES_FILE], read_rules)
+
+
+def area_weights(needs: Needs, routine: Routine) -> dict[str, float]:
+    """T(a) for every area: the person's tight areas, else the routine's focus, else all alike."""
+    vocab = vocabulary()
+    named: dict[str, float] = {a: float(w) for a, w in needs.tight.items()}
+    if not named and routine.focus:
+        named = {a: float(w) for a, w in parse_tight(routine.focus, field="focus").items()}
+    if not named:
+        return {a: 1.0 for a in vocab.areas}
+    low = rules().untight_weight
+    return {a: named.get(a, low) for a in vocab.areas}
+
+
+def relief(
+    pose: Pose | None, hold: float, weights: dict[str, float], r: Rules, *, settled: bool = False
+) -> float:
+    """What one entry of `hold` seconds is worth (see the module's docstring).
+
+    `settled`: a flow's later rounds, moving back into a pose just held, need no settling in."""
+    if pose is None:
+        return 0.0
+    if not pose.areas:
+        resting = max(0.0, hold - r.rest_settle_seconds)
+        strength = r.rest_weight * max(weights.values(), default=1.0)
+        return strength * r.rest_tau_seconds * (1 - math.exp(-resting / r.rest_tau_seconds))
+    strength = sum(weights.get(a, 0.0) * w / 3 for a, w in pose.areas.items())
+    working = hold if settled else max(0.0, hold - r.settle_seconds)  # first, settle in
+    return strength * r.tau_seconds * (1 - math.exp(-working / r.tau_seconds))
+
+
+def score(timeline: Timeline, weights: dict[str, float], r: Rules) -> float:
+    """The score of a whole session, from its timeline alone."""
+    total = sum(relief(e.pose, e.hold, weights, r, settled=(e.round or 1) > 1) for e in timeline)
+    first = timeline.entries[0].pose if timeline.entries else None
+    return total + gentle_start(first, weights, r)
+
+
+def gentle_start(first: Pose | None, weights: dict[str, float], r: Rules) -> float:
+    """The bonus for opening with a gentle stretch (a beginner pose that is not a rest)."""
+    if first is None or first.level != LEVELS[0] or not first.areas:
+        return 0.0
+    return r.gentle_start_bonus * max(weights.values(), default=1.0)
