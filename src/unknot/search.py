@@ -24,14 +24,19 @@ START = ("start",)
 Key = tuple[str, ...]
 
 
+# How a state was reached, second by second: an int32 array over the seconds, or one int that
+# holds for every second (or None, for a source second: "the same second").
+Way = Any
+
+
 class _Layer(NamedTuple):
     """States after one step of the search, and how each was reached."""
 
     keys: list[Key]
     values: list[NDArray[np.float64]]
-    source_key: list[NDArray[np.int32]]  # index into the previous layer's keys
-    source_t: list[NDArray[np.int32]]
-    option: list[NDArray[np.int32]]  # -1: the step was not kept (or nothing to choose)
+    source_key: list[Way]  # index into the previous layer's keys
+    source_t: list[Way]  # the second it was reached from; None: the same second
+    option: list[Way]  # -1: the step was not kept (or nothing to choose)
 
 
 class Search:
@@ -48,8 +53,7 @@ class Search:
         self.keep_all = keep_all
         start = numpy.full(budget + 1, -numpy.inf)
         start[0] = 0.0
-        none = numpy.full(budget + 1, -1, dtype=numpy.int32)
-        self.layers: list[_Layer] = [_Layer([START], [start], [none], [none.copy()], [none.copy()])]
+        self.layers: list[_Layer] = [_Layer([START], [start], [-1], [-1], [-1])]
 
     # array helpers
     def shift(self, values: NDArray[Any], by: int, fill: float) -> NDArray[Any]:
@@ -63,29 +67,41 @@ class Search:
 
     def _offer(
         self,
-        table: dict[Key, list[NDArray[Any]]],
+        table: dict[Key, list[Any]],
         key: Key,
         value: NDArray[np.float64],
-        source_key: NDArray[np.int32],
-        source_t: NDArray[np.int32],
-        option: int | NDArray[np.int32],
+        source_key: Way,
+        source_t: Way,
+        option: Way,
     ) -> None:
-        """Keep, for every second, the way of reaching `key` worth most (the first wins ties)."""
-        np = self.np
-        if key not in table:  # the first way in: taken as it is
-            options_in = (
-                np.full(self.budget + 1, option, dtype=np.int32)
-                if isinstance(option, int)
-                else option
-            )
-            table[key] = [value.copy(), source_key.copy(), source_t.copy(), options_in.copy()]
+        """Keep, for every second, the way of reaching `key` worth most (the first wins ties).
+
+        Arrays are taken, not copied: callers hand over arrays of their own, or the previous
+        layer's values, which nothing reads once this layer is built."""
+        if key not in table:
+            table[key] = [value, source_key, source_t, option]
             return
         best, keys, times, options = table[key]
         better = value > best
+        if not better.any():
+            return
+        keys, times, options = self._spread(keys, times, options)
         best[better] = value[better]
-        keys[better] = source_key[better]
-        times[better] = source_t[better]
+        keys[better] = source_key if isinstance(source_key, int) else source_key[better]
+        times[better] = self.seconds32[better] if source_t is None else source_t[better]
         options[better] = option if isinstance(option, int) else option[better]
+        table[key] = [best, keys, times, options]
+
+    def _spread(self, keys: Way, times: Way, options: Way) -> tuple[Any, Any, Any]:
+        """Compact ways (one int, or None for 'the same second') as arrays, to be written to."""
+        np, size = self.np, self.budget + 1
+        if isinstance(keys, int):
+            keys = np.full(size, keys, dtype=np.int32)
+        if times is None:
+            times = self.seconds32.copy()
+        if isinstance(options, int):
+            options = np.full(size, options, dtype=np.int32)
+        return keys, times, options
 
     def _commit(self, table: dict[Key, list[NDArray[Any]]]) -> None:
         keys = sorted(table)
@@ -156,11 +172,8 @@ class Search:
         if not allowed:
             return
         layer = self.layers[-1]
-        seconds = self.np.arange(self.budget + 1, dtype=self.np.int32)
-        for index, key in enumerate(layer.keys):
-            self._offer(
-                table, key, layer.values[index], self.np.full_like(seconds, index), seconds, -1
-            )
+        for index, key in enumerate(layer.keys):  # the same state, the same second, not kept
+            self._offer(table, key, layer.values[index], index, None, -1)
 
     def _bonus(self, key: Key, shp: Shape) -> float:
         return (
@@ -229,14 +242,7 @@ class Search:
         layer = self.layers[-1]
         for index, key in enumerate(layer.keys):
             if key[0] != "block":
-                self._offer(
-                    table,
-                    key,
-                    layer.values[index],
-                    self.np.full(self.budget + 1, index, dtype=self.np.int32),
-                    self.np.arange(self.budget + 1, dtype=self.np.int32),
-                    -1,
-                )
+                self._offer(table, key, layer.values[index], index, None, -1)
                 continue
             first, last = key[1], key[2]
             if back_to is None or not self.keep_all:
@@ -261,6 +267,13 @@ class Search:
         chosen: list[int] = []
         key, t = best_key, best_t
         for layer in reversed(self.layers[1:]):
-            chosen.append(int(layer.option[key][t]))
-            key, t = int(layer.source_key[key][t]), int(layer.source_t[key][t])
+            chosen.append(_at(layer.option[key], t))
+            key, t = _at(layer.source_key[key], t), _at(layer.source_t[key], t, default=t)
         return best_value, chosen[::-1]
+
+
+def _at(way: Way, t: int, default: int = -1) -> int:
+    """A way's value at second t (an int stands for every second; None for the default)."""
+    if way is None:
+        return default
+    return way if isinstance(way, int) else int(way[t])
