@@ -260,6 +260,55 @@ def go(plan: Plan, speed: float) -> None:
 
 
 @cli.command()
+@routine_options
+@click.option(
+    "--audio",
+    "audio_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=str),
+    help="The file to write: .mp3, .ogg, .opus, .flac or .wav.",
+)
+@click.option(
+    "--voice",
+    "voice_name",
+    default="piper",
+    show_default=True,
+    help="piper (the neural voice that ships with unknot), espeak, or none.",
+)
+@click.option(
+    "--music",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Music to play under the session, looped or cut to length, quieter under the voice.",
+)
+@json_option
+def export(plan: Plan, audio_path: str, voice_name: str, music: str | None, as_json: bool) -> None:
+    """Render the session as one audio track to play anywhere, with a cue sheet beside it."""
+    from pathlib import Path
+
+    from unknot import audio
+    from unknot.voice import voice
+
+    target = Path(audio_path)
+    audio.audio_format(target)  # a wrong suffix is reported before minutes of rendering
+    track = audio.render(plan.timeline, voice(voice_name), Path(music) if music else None)
+    files = audio.write(track, target, plan.timeline.routine.title)
+    result = {
+        "files": [str(f) for f in files],
+        "seconds": round(track.seconds, 3),
+        "timeline_seconds": plan.timeline.total,
+        "cues_spoken": len(track.utterances),
+        "loudness_lufs": round(track.loudness, 1),
+    }
+    if as_json:
+        print_json(result)
+        return
+    click.echo(
+        f"Wrote {files[0]} ({clock(track.seconds)}, {len(track.utterances)} spoken cues, "
+        f"{track.loudness:.1f} LUFS) and its cue sheets {', '.join(str(f) for f in files[1:])}."
+    )
+
+
+@cli.command()
 @click.option(
     "--area", "areas", multiple=True, help="Only poses that stretch this area (or group)."
 )

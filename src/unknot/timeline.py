@@ -30,6 +30,8 @@ from unknot.yamlfile import load
 REST_POSITION = "supine"  # a rest is taken lying down unless the pose before says otherwise
 CUE_GAP_SECONDS = 10  # the shortest quiet spell between two cues inside a hold
 COUNTDOWN_SECONDS = 3
+END_CUE_LEAD = 12  # the closing words start this long before the end
+SPEAK_AFTER_CHIME = 1  # seconds from an entry's chime (the start of its move) to the first words
 
 
 class Cue(NamedTuple):
@@ -286,17 +288,21 @@ def _cues(slot: _Slot, transition: int, *, first: bool, last: bool, index: int) 
     """What to say in one entry, in order of offset."""
     opening = [_phrase("begin")] if first else []
     opening += slot.opening
-    cues = [Cue(-transition, "announce", " ".join([*opening, _announcement(slot)]))]
+    # Each entry opens with a chime at the start of its move; the guide speaks a second later,
+    # and the key cue comes a second into the hold.
+    announce = SPEAK_AFTER_CHIME - transition
+    settled = min(SPEAK_AFTER_CHIME, max(0, slot.hold - 1))
+    cues = [Cue(announce, "announce", " ".join([*opening, _announcement(slot)]))]
     if slot.pose:
-        cues.append(Cue(-transition, "enter", slot.pose.cues.enter))
-        cues.append(Cue(0, "hold", slot.pose.key_cue))
+        cues.append(Cue(announce, "enter", slot.pose.cues.enter))
+        cues.append(Cue(settled, "hold", slot.pose.key_cue))
     if slot.note:
-        cues.append(Cue(0, "note", slot.note))
+        cues.append(Cue(settled, "note", slot.note))
     cues.extend(_hold_cues(slot, index))
-    if slot.hold >= 5 * COUNTDOWN_SECONDS:
+    if last:  # said while there is still time to hear it, not after the session has ended
+        cues.append(Cue(max(settled, slot.hold - END_CUE_LEAD), "end", _phrase("end")))
+    elif slot.hold >= 5 * COUNTDOWN_SECONDS:
         cues.append(Cue(slot.hold - COUNTDOWN_SECONDS, "countdown", _phrase("countdown")))
-    if last:
-        cues.append(Cue(slot.hold, "end", _phrase("end")))
     return tuple(sorted(cues, key=lambda c: c.offset))
 
 

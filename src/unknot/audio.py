@@ -1,0 +1,293 @@
+"""The session as one audio track: every cue spoken at its timeline second, a chime at the start
+of every move, optional music ducked under the voice, loudness made phone-friendly.
+
+The timeline is the only clock: the track lasts exactly `timeline.total` seconds and each
+utterance starts on the second the timeline gives it. When two cues would overlap, the
+important one keeps its place (the later words follow the earlier without a gap) and a passing
+reminder (a breath cue, "halfway") is left unsaid.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from unknot.errors import UnknotError
+from unknot.timeline import Timeline
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from unknot.voice import Voice
+
+RATE = 24_000  # every format here takes it, Opus included; the voice is resampled to it
+TARGET_LUFS = -16.0  # loud enough for a phone's speaker, with room under it for music
+PEAK = 0.9  # about -1 dBFS: headroom for lossy encoders
+CHIME_SECONDS = 0.6
+WRITE_BLOCK = RATE  # samples handed to the encoder at a time
+GAP_SECONDS = 0.3  # between cues that have to follow each other
+MUSIC_LEVEL = 0.35  # music under silence, relative to full scale before loudness
+DUCKED = 0.08  # music under speech
+DUCK_RAMP_SECONDS = 0.35
+
+# What the guide says aloud, most important first. "enter" (how to come in) is for the screen:
+# it is too long for the move between two poses.
+SPOKEN = ("announce", "end", "countdown", "hold", "note", "halfway", "breath")
+MUST_SAY = frozenset({"announce", "end", "countdown", "hold", "note"})
+
+FORMATS = {  # suffix -> (libsndfile format, subtype)
+    ".wav": ("WAV", "PCM_16"),
+    ".flac": ("FLAC", "PCM_16"),
+    ".ogg": ("OGG", "VORBIS"),
+    ".opus": ("OGG", "OPUS"),
+    ".mp3": ("MP3", "MPEG_LAYER_III"),
+}
+
+
+class Utterance(NamedTuple):
+    """Words to say, starting at `at` seconds into the session."""
+
+    at: float
+    text: str
+    kinds: tuple[str, ...]
+    samples: NDArray[np.float32]
+
+    @property
+    def end(self) -> float:
+        return self.at + len(self.samples) / RATE
+
+
+class Chapter(NamedTuple):
+    start: float
+    end: float
+    title: str
+
+
+class Track(NamedTuple):
+    samples: NDArray[np.float32]
+    utterances: tuple[Utterance, ...]
+    chapters: tuple[Chapter, ...]
+    loudness: float  # integrated LUFS after normalising
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / RATE
+
+
+def _resampled(samples: NDArray[np.float32], rate: int) -> NDArray[np.float32]:
+    if rate == RATE or len(samples) == 0:
+        return samples
+    import soxr
+
+    return soxr.resample(samples, rate, RATE).astype("float32")  # type: ignore[no-any-return]
+
+
+def utterances(timeline: Timeline, speaker: Voice) -> list[Utterance]:
+    """What is said and when: cues at the same second are said together; overlaps resolved."""
+    import numpy
+
+    by_time: dict[float, list[tuple[str, str]]] = {}
+    for entry in timeline:
+        for cue in entry.cues:
+            if cue.kind in SPOKEN:
+                by_time.setdefault(float(entry.start + cue.offset), []).append((cue.kind, cue.text))
+    said: list[Utterance] = []
+    for at in sorted(by_time):
+        kinds = tuple(k for k, _ in by_time[at])
+        text = " ".join(t for _, t in by_time[at])
+        speech = speaker.say(text)
+        samples = _resampled(speech.samples, speech.rate)
+        if len(samples) == 0:
+            continue
+        if said and at < said[-1].end + GAP_SECONDS:
+            if not MUST_SAY & set(kinds):
+                continue  # a passing reminder: better unsaid than late
+            before = said.pop()
+            pause = numpy.zeros(int(GAP_SECONDS * RATE), dtype=numpy.float32)
+            samples = numpy.concatenate([before.samples, pause, samples])
+            at, text, kinds = before.at, f"{before.text} {text}", before.kinds + kinds
+        said.append(Utterance(at, text, kinds, samples))
+    return said
+
+
+def chime() -> NDArray[np.float32]:
+    """A soft bell: two inharmonic partials under a quick attack and a slow decay (our own)."""
+    import numpy
+
+    t = numpy.arange(int(CHIME_SECONDS * RATE)) / RATE
+    tone = numpy.sin(2 * math.pi * 880 * t) + 0.5 * numpy.sin(2 * math.pi * 880 * 2.76 * t)
+    envelope = numpy.minimum(1.0, t / 0.005) * numpy.exp(-t / 0.12)
+    return (0.25 * tone * envelope).astype(numpy.float32)  # type: ignore[no-any-return]
+
+
+def chapters(timeline: Timeline) -> tuple[Chapter, ...]:
+    return tuple(
+        Chapter(e.begins, e.end, f"{e.name}, {e.side_label}" if e.side else e.name)
+        for e in timeline
+    )
+
+
+def _music_bed(path: Path, length: int, said: list[Utterance]) -> NDArray[np.float32]:
+    """The music, looped or cut to length, quiet under speech and back up between cues."""
+    import numpy
+    import soundfile
+
+    try:
+        music, rate = soundfile.read(path, dtype="float32", always_2d=True)
+    except (OSError, RuntimeError, soundfile.LibsndfileError) as err:
+        raise UnknotError(
+            f"cannot be read as audio ({err})", where=str(path), field="--music",
+            expected="a WAV, FLAC, OGG, Opus or MP3 file",
+        ) from None  # fmt: skip
+    mono = _resampled(music.mean(axis=1).astype(numpy.float32), int(rate))
+    if len(mono) == 0:
+        raise UnknotError("has no sound", where=str(path), field="--music", expected="some music")
+    bed = numpy.resize(mono, length)  # loops by repeating, cuts at the end
+    peak = float(numpy.max(numpy.abs(bed))) or 1.0
+    control = numpy.full(length, MUSIC_LEVEL / peak, dtype=numpy.float32)
+    ramp = int(DUCK_RAMP_SECONDS * RATE)
+    for u in said:
+        start, end = max(0, int(u.at * RATE) - ramp), min(length, int(u.end * RATE) + ramp)
+        control[start:end] = DUCKED / peak
+    kernel = numpy.ones(ramp, dtype=numpy.float32) / ramp  # smooth the steps into ramps
+    smooth = numpy.convolve(control, kernel, mode="same").astype(numpy.float32)
+    return bed * smooth
+
+
+def render(timeline: Timeline, speaker: Voice, music: Path | None = None) -> Track:
+    """The whole session as samples at RATE, exactly `timeline.total` seconds long."""
+    import numpy
+
+    length = round(timeline.total * RATE)
+    track = numpy.zeros(length, dtype=numpy.float32)
+    bell = chime()
+    for entry in timeline:
+        start = round(entry.begins * RATE)
+        part = bell[: max(0, length - start)]
+        track[start : start + len(part)] += part
+    said = utterances(timeline, speaker)
+    for u in said:
+        start = round(u.at * RATE)
+        part = u.samples[: max(0, length - start)]
+        track[start : start + len(part)] += part
+    if music is not None:
+        track += _music_bed(music, length, said)
+    track, loudness = _normalise(track)
+    return Track(track, tuple(said), chapters(timeline), loudness)
+
+
+def _normalise(track: NDArray[np.float32]) -> tuple[NDArray[np.float32], float]:
+    """To about TARGET_LUFS (ITU-R BS.1770, measured by pyloudnorm), peaks held under PEAK."""
+    import numpy
+    import pyloudnorm
+
+    meter = pyloudnorm.Meter(RATE)
+    loudness = float(meter.integrated_loudness(track.astype(numpy.float64)))
+    for _ in range(3):  # limiting lowers the loudness a little: measure again and top up
+        if not math.isfinite(loudness) or abs(loudness - TARGET_LUFS) < 0.3:
+            break
+        track = _limit(track * 10 ** ((TARGET_LUFS - loudness) / 20))
+        loudness = float(meter.integrated_loudness(track.astype(numpy.float64)))
+    return track, loudness
+
+
+def _limit(track: NDArray[np.float32]) -> NDArray[np.float32]:
+    """A look-ahead peak limiter: the gain dips smoothly around every peak above PEAK."""
+    import numpy
+    from scipy.ndimage import maximum_filter1d, uniform_filter1d
+
+    window = int(0.01 * RATE)  # 10 ms: long enough not to distort, short enough not to pump
+    envelope = maximum_filter1d(numpy.abs(track), size=2 * window)
+    gain = numpy.minimum(1.0, PEAK / numpy.maximum(envelope, 1e-9))
+    gain = uniform_filter1d(maximum_filter1d(1 - gain, size=2 * window), size=2 * window)
+    limited = track * (1 - gain)
+    return numpy.clip(limited, -PEAK, PEAK).astype(numpy.float32)  # type: ignore[no-any-return]
+
+
+def audio_format(path: Path) -> tuple[str, str]:
+    """libsndfile's format and subtype for a file name, or a clear error."""
+    found = FORMATS.get(path.suffix.lower())
+    if found is None:
+        raise UnknotError(
+            f"no encoder for {path.suffix or 'a file without an extension'!r}",
+            where=str(path),
+            field="--audio",
+            expected=f"a file ending in {', '.join(FORMATS)}",
+        )
+    return found
+
+
+def write(track: Track, path: Path, title: str) -> list[Path]:
+    """Write the track and its cue sheets beside it, each atomically; returns the files."""
+    import soundfile
+
+    kind, subtype = audio_format(path)
+    folder = path.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise UnknotError(
+            "cannot be written: the folder does not exist or is not writable",
+            where=str(path),
+            field="--audio",
+            expected="a path in a writable folder",
+        )
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp{path.suffix}")
+    try:
+        # In blocks: libsndfile's Vorbis encoder crashes when given a long track in one call.
+        with soundfile.SoundFile(temporary, "w", RATE, 1, format=kind, subtype=subtype) as out:
+            for start in range(0, len(track.samples), WRITE_BLOCK):
+                out.write(track.samples[start : start + WRITE_BLOCK])
+        temporary.replace(path)
+    except (OSError, RuntimeError, soundfile.LibsndfileError) as err:
+        temporary.unlink(missing_ok=True)
+        raise UnknotError(
+            f"could not be written ({err})", where=str(path), field="--audio",
+            expected="a writable path with one of " + ", ".join(FORMATS),
+        ) from None  # fmt: skip
+    finally:
+        temporary.unlink(missing_ok=True)
+    return [path, *_cue_sheets(track, path, title)]
+
+
+def _cue_sheets(track: Track, path: Path, title: str) -> list[Path]:
+    """A .cue sheet and a .chapters.json beside the audio: these formats carry no chapters."""
+    lines = [f'TITLE "{_quoted(title)}"', f'FILE "{_quoted(path.name)}" {_cue_type(path)}']
+    for n, chapter in enumerate(track.chapters, start=1):
+        minutes, rest = divmod(chapter.start, 60)
+        frames = round((rest - int(rest)) * 75)
+        lines += [
+            f"  TRACK {n:02d} AUDIO",
+            f'    TITLE "{_quoted(chapter.title)}"',
+            f"    INDEX 01 {int(minutes):02d}:{int(rest):02d}:{min(frames, 74):02d}",
+        ]
+    chapters_json = {
+        "title": title,
+        "audio": path.name,
+        "seconds": round(track.seconds, 3),
+        "chapters": [
+            {"start_seconds": c.start, "end_seconds": c.end, "title": c.title}
+            for c in track.chapters
+        ],
+        "cues": [{"at_seconds": u.at, "text": u.text} for u in track.utterances],
+    }
+    written = []
+    for target, text in (
+        (path.with_suffix(".cue"), "\n".join(lines) + "\n"),
+        (path.with_suffix(".chapters.json"), json.dumps(chapters_json, indent=2) + "\n"),
+    ):
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(target)
+        written.append(target)
+    return written
+
+
+def _quoted(text: str) -> str:
+    return text.replace('"', "'")
+
+
+def _cue_type(path: Path) -> str:
+    return {".wav": "WAVE", ".mp3": "MP3"}.get(path.suffix.lower(), path.suffix.upper().lstrip("."))
