@@ -271,18 +271,30 @@ def _cue_sheets(track: Track, path: Path, title: str) -> list[Path]:
             {"start_seconds": c.start, "end_seconds": c.end, "title": c.title}
             for c in track.chapters
         ],
-        "cues": [{"at_seconds": u.at, "text": u.text} for u in track.utterances],
+        "cues": [
+            {"at_seconds": u.at, "end_seconds": round(u.end, 3), "text": u.text}
+            for u in track.utterances
+        ],
     }
     written = []
     for target, text in (
-        (path.with_suffix(".cue"), "\n".join(lines) + "\n"),
-        (path.with_suffix(".chapters.json"), json.dumps(chapters_json, indent=2) + "\n"),
+        (cue_sheet_path(path), "\n".join(lines) + "\n"),
+        (chapters_path(path), json.dumps(chapters_json, indent=2) + "\n"),
     ):
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         temporary.write_text(text, encoding="utf-8")
         temporary.replace(target)
         written.append(target)
     return written
+
+
+def cue_sheet_path(audio: Path) -> Path:
+    """session.mp3 -> session.mp3.cue: one sheet per file, even beside a .wav of the same name."""
+    return audio.with_name(audio.name + ".cue")
+
+
+def chapters_path(audio: Path) -> Path:
+    return audio.with_name(audio.name + ".chapters.json")
 
 
 def _quoted(text: str) -> str:

@@ -298,7 +298,7 @@ def _cues(slot: _Slot, transition: int, *, first: bool, last: bool, index: int) 
         cues.append(Cue(settled, "hold", slot.pose.key_cue))
     if slot.note:
         cues.append(Cue(settled, "note", slot.note))
-    cues.extend(_hold_cues(slot, index))
+    cues.extend(_hold_cues(slot, index, last=last))
     if last:  # said while there is still time to hear it, not after the session has ended
         cues.append(Cue(max(settled, slot.hold - END_CUE_LEAD), "end", _phrase("end")))
     elif slot.hold >= 5 * COUNTDOWN_SECONDS:
@@ -306,9 +306,9 @@ def _cues(slot: _Slot, transition: int, *, first: bool, last: bool, index: int) 
     return tuple(sorted(cues, key=lambda c: c.offset))
 
 
-def _hold_cues(slot: _Slot, index: int) -> list[Cue]:
+def _hold_cues(slot: _Slot, index: int, *, last: bool) -> list[Cue]:
     """The pose's other cues, then breath reminders, spread through a longer hold."""
-    quiet_end = slot.hold - COUNTDOWN_SECONDS - CUE_GAP_SECONDS // 2
+    quiet_end = slot.hold - (END_CUE_LEAD if last else COUNTDOWN_SECONDS) - CUE_GAP_SECONDS // 2
     gap = max(CUE_GAP_SECONDS, slot.hold // 6)
     times = list(range(gap, quiet_end + 1, gap))
     extra = list(slot.pose.cues.hold[1:]) if slot.pose else []
