@@ -185,27 +185,41 @@ def _normalise(track: NDArray[np.float32]) -> tuple[NDArray[np.float32], float]:
     import numpy
     import pyloudnorm
 
-    meter = pyloudnorm.Meter(RATE)
-    loudness = float(meter.integrated_loudness(track.astype(numpy.float64)))
-    for _ in range(3):  # limiting lowers the loudness a little: measure again and top up
-        if not math.isfinite(loudness) or abs(loudness - TARGET_LUFS) < 0.3:
+    loudness = float(pyloudnorm.Meter(RATE).integrated_loudness(track))
+    if not math.isfinite(loudness):
+        return track, loudness  # silence stays silence
+    # The limiter only touches short peaks, so what it takes off is its share of the energy:
+    # the loudness of the limited track is estimated from that, without measuring it again,
+    # and the gain raised until the estimate meets the target.
+    gain = 10 ** ((TARGET_LUFS - loudness) / 20)
+    for _ in range(6):
+        loud = track * numpy.float32(gain)
+        limited = _limit(loud)
+        kept = float(numpy.dot(limited, limited)) / max(1e-12, float(numpy.dot(loud, loud)))
+        estimate = loudness + 20 * math.log10(gain) + 10 * math.log10(max(kept, 1e-12))
+        if abs(estimate - TARGET_LUFS) < 0.2:
             break
-        track = _limit(track * 10 ** ((TARGET_LUFS - loudness) / 20))
-        loudness = float(meter.integrated_loudness(track.astype(numpy.float64)))
-    return track, loudness
+        gain *= 10 ** ((TARGET_LUFS - estimate) / 20)
+    return limited, estimate
 
 
 def _limit(track: NDArray[np.float32]) -> NDArray[np.float32]:
-    """A look-ahead peak limiter: the gain dips smoothly around every peak above PEAK."""
+    """A peak limiter: the gain dips smoothly (over about 10 ms) around every peak above PEAK.
+
+    The gain is worked out on 2.5 ms blocks and spread back over their samples: the same dips
+    for a fraction of the work."""
     import numpy
     from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
-    window = int(0.01 * RATE)  # 10 ms: long enough not to distort, short enough not to pump
-    envelope = maximum_filter1d(numpy.abs(track), size=2 * window)
-    gain = numpy.minimum(1.0, PEAK / numpy.maximum(envelope, 1e-9))
-    gain = uniform_filter1d(maximum_filter1d(1 - gain, size=2 * window), size=2 * window)
-    limited = track * (1 - gain)
-    return numpy.clip(limited, -PEAK, PEAK).astype(numpy.float32)  # type: ignore[no-any-return]
+    block = int(0.0025 * RATE)
+    count = -(-len(track) // block)
+    padded = numpy.zeros(count * block, dtype=numpy.float32)
+    padded[: len(track)] = numpy.abs(track)
+    peaks = padded.reshape(count, block).max(axis=1)
+    cut = 1 - numpy.minimum(1.0, PEAK / numpy.maximum(peaks, 1e-9))  # how much each block needs
+    cut = uniform_filter1d(maximum_filter1d(cut, size=9), size=5)  # held over neighbours, eased
+    gain = numpy.repeat((1 - cut).astype(numpy.float32), block)[: len(track)]
+    return numpy.clip(track * gain, -PEAK, PEAK)  # type: ignore[no-any-return]
 
 
 def audio_format(path: Path) -> tuple[str, str]:
