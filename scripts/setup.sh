@@ -25,6 +25,12 @@ if [ ! -x "$venv/bin/python" ]; then
   fi
 fi
 
+# Sound for guided sessions goes through PortAudio, a Debian package; without it (or without
+# the right to install it) unknot says once that there is no audio output and goes on silently.
+if ! ldconfig -p 2>/dev/null | grep -q libportaudio && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libportaudio2 >/dev/null || true
+fi
+
 stamp="$venv/.installed-${extras:-base}"
 if [ ! -f "$stamp" ] || [ "$root/pyproject.toml" -nt "$stamp" ]; then
   echo "Setting up unknot in $venv ..." >&2

@@ -245,17 +245,31 @@ def plan(plan: Plan, as_json: bool) -> None:
     type=click.FloatRange(0.01, 1000),
     default=1.0,
     show_default=True,
-    help="Run the clock this many times faster (for practice and tests).",
+    help="Run the clock this many times faster (for practice and tests; sound plays at 1 only).",
 )
-def go(plan: Plan, speed: float) -> None:
-    """Guide the session in the terminal.
+@click.option(
+    "--voice",
+    "voice_name",
+    default="piper",
+    show_default=True,
+    help="piper (the neural voice), espeak, or none for a silent session.",
+)
+def go(plan: Plan, speed: float, voice_name: str) -> None:
+    """Guide the session in the terminal, with the voice and chimes.
 
     Keys: space pauses, n or → skips, b or ← goes back, + and - change the hold by 10 s, q quits.
     """
     from unknot.player import Player
     from unknot.terminal import guide
 
-    for line in guide(Player(plan.timeline, speed=speed)):
+    player = Player(plan.timeline, speed=speed)
+    sound = None
+    if speed == 1 and voice_name != "none":
+        from unknot.playback import Playback
+        from unknot.voice import voice
+
+        sound = Playback(player, voice(voice_name))
+    for line in guide(player, sound=sound):
         click.echo(line)
 
 

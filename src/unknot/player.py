@@ -95,6 +95,11 @@ class Player:
         return self.timeline.entries[self.index]
 
     @property
+    def entry_begins(self) -> float:
+        """When the current entry's move began, on the session clock."""
+        return self._begins
+
+    @property
     def deadline(self) -> float:
         return self._begins + self.entry.transition + self._hold
 

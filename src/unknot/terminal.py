@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.text import Text
 
+    from unknot.playback import Playback
+
 FRAME_SECONDS = 0.1  # redraw at least this often so the countdown moves smoothly
 BIG_TEXT_FONT = "small"
 ROWS_WITHOUT_BIG_TEXT = 14  # frame, name, side, timer, cues, next, session, and a little air
@@ -311,14 +313,26 @@ def summary_lines(player: Player) -> list[str]:
 
 
 def guide(
-    player: Player, *, out: IO[str] = sys.stdout, keys_from: IO[str] | None = sys.stdin
+    player: Player,
+    *,
+    out: IO[str] = sys.stdout,
+    keys_from: IO[str] | None = sys.stdin,
+    sound: Playback | None = None,
 ) -> list[str]:
     """Guide the session on `out` (a full screen if it is a terminal); returns the summary."""
-    if out.isatty():
-        from rich.console import Console
+    if sound is not None:
+        trouble = sound.start()
+        if trouble:  # said once, before the screen takes over; the session goes on silently
+            print(f"unknot: {trouble}", file=sys.stderr, flush=True)
+    try:
+        if out.isatty():
+            from rich.console import Console
 
-        keys = keys_from if keys_from is not None and keys_from.isatty() else None
-        guide_screen(player, Console(file=out), keys)
-    else:
-        guide_plain(player, out)
+            keys = keys_from if keys_from is not None and keys_from.isatty() else None
+            guide_screen(player, Console(file=out), keys)
+        else:
+            guide_plain(player, out)
+    finally:
+        if sound is not None:
+            sound.stop()
     return summary_lines(player)
