@@ -102,3 +102,17 @@ def test_without_a_sound_card_it_says_so_once_and_goes_on(tmp_path: Path) -> Non
             and "no audio output here" in trouble[0]
             and "going on without sound" in trouble[0]
         )
+
+
+def test_with_a_sound_device_the_session_plays_through_it(tmp_path: Path) -> None:
+    """ALSA's null device stands in for a sound card: PortAudio opens it, the callback feeds it."""
+    (tmp_path / ".asoundrc").write_text("pcm.!default {\n  type null\n}\n")
+    routine = tmp_path / "short.yaml"
+    routine.write_text("steps:\n  - pose: Cat-Cow\n    hold: 3\n")
+    env = dict(os.environ, HOME=str(tmp_path), UNKNOT_CACHE_DIR=str(tmp_path / "cache"))
+    done = subprocess.run(
+        [UNKNOT, "go", str(routine)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "no audio output" not in done.stderr  # the device was there, and was used
+    assert "Session complete: 1 of 1 steps done" in done.stdout
