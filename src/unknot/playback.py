@@ -7,7 +7,7 @@ a longer hold keep voice and screen in step without any bookkeeping: the sound c
 samples, and gets the ones the player's clock points at.
 
 The clips are prepared before and during the session: the first before it starts, the rest in
-a background thread, in order, long before they are needed.
+a background thread, one step at a time and in order, long before they are needed.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def entry_clips(
     said = utterances(timeline, speaker)
     bell = chime()
     clips = []
-    for entry in timeline.entries[: upto if upto is not None else len(timeline.entries)]:
+    for entry in timeline.entries:
         length = round((entry.transition + entry.hold) * RATE)
         clip = numpy.zeros(length, dtype=numpy.float32)
         clip[: min(length, len(bell))] += bell[:length]
@@ -59,11 +59,18 @@ class Playback:
         self.clips: dict[int, NDArray[np.float32]] = {}
         self._stream: Any = None
         self._worker: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     def prepare(self) -> None:
-        """Every clip, in order (the first ones are needed first)."""
-        for index, clip in enumerate(entry_clips(self.player.timeline, self.speaker)):
-            self.clips[index] = clip
+        """Every clip, in order (the first ones are needed first), until told to stop."""
+        timeline = self.player.timeline
+        for index, entry in enumerate(timeline.entries):
+            if self._stopping.is_set():
+                return
+            if index not in self.clips:
+                self.clips[index] = entry_clips(Timeline(timeline.routine, (entry,)), self.speaker)[
+                    0
+                ]
 
     def fill(self, frames: int) -> NDArray[np.float32]:
         """The next `frames` samples: where the player is, in the clip of its entry."""
@@ -88,10 +95,9 @@ class Playback:
             import sounddevice
         except OSError as err:  # PortAudio itself is missing
             return f"no audio output here ({err}); going on without sound"
-        first = entry_clips(self.player.timeline, self.speaker, upto=1)
-        self.clips[0] = first[0]
-        self._worker = threading.Thread(target=self.prepare, daemon=True)
-        self._worker.start()
+        timeline = self.player.timeline
+        opening = Timeline(timeline.routine, timeline.entries[:1])  # only its words, right now
+        self.clips[0] = entry_clips(opening, self.speaker)[0]
 
         def callback(outdata: Any, frames: int, time: Any, status: Any) -> None:
             outdata[:, 0] = self.fill(frames)
@@ -104,10 +110,17 @@ class Playback:
         except (sounddevice.PortAudioError, ValueError) as err:
             self._stream = None
             return f"no audio output here ({err}); going on without sound"
+        self._worker = threading.Thread(target=self.prepare, daemon=True)
+        self._worker.start()
         return ""
 
     def stop(self) -> None:
+        """Close the device and wait for the speech being prepared (at most one step's words)."""
+        self._stopping.set()
         if self._stream is not None:
             self._stream.stop()
             self._stream.close()
             self._stream = None
+        if self._worker is not None:
+            self._worker.join()
+            self._worker = None
