@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from unknot.hold import Hold, read_hold
 from unknot.names import NameIndex, did_you_mean
 from unknot.vocabulary import DATA, VOCABULARY_FILES, Vocabulary, vocabulary
 from unknot.yamlfile import Field, load
+
+if TYPE_CHECKING:
+    from unknot.figures import Figure
 
 LEVELS = ("beginner", "intermediate", "advanced")
 SIDE_WORDS = ("leg", "side", "arm")
@@ -37,8 +40,11 @@ _POSE_FIELDS = (
     "modifications",
     "substitutes",
     "cues",
+    "figure",
 )
-_REQUIRED = tuple(f for f in _POSE_FIELDS if f not in ("sanskrit", "side_word", "aliases"))
+_REQUIRED = tuple(
+    f for f in _POSE_FIELDS if f not in ("sanskrit", "side_word", "aliases", "figure")
+)
 
 
 class Cues(NamedTuple):
@@ -65,6 +71,7 @@ class Pose(NamedTuple):
     modifications: tuple[str, ...]
     substitutes: tuple[str, ...]
     cues: Cues
+    figure: Figure | None = None  # how to draw it (figures.py); every shipped pose has one
 
     @property
     def key_cue(self) -> str:
@@ -138,6 +145,12 @@ def _cues(field: Field) -> Cues:
     return Cues(fields["enter"].string(), tuple(hold), fields["exit"].string())
 
 
+def _figure(field: Field) -> Figure:
+    from unknot.figures import read_figure
+
+    return read_figure(field)
+
+
 def _pose(field: Field, vocab: Vocabulary, props: list[str]) -> Pose:
     f = field.mapping(_POSE_FIELDS, required=_REQUIRED)
     per_side = f["per_side"].boolean()
@@ -171,6 +184,7 @@ def _pose(field: Field, vocab: Vocabulary, props: list[str]) -> Pose:
         modifications=texts("modifications"),
         substitutes=texts("substitutes"),
         cues=_cues(f["cues"]),
+        figure=_figure(f["figure"]) if "figure" in f else None,
     )
 
 

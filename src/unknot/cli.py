@@ -196,10 +196,18 @@ def routines(as_json: bool) -> None:
 
 @cli.command()
 @routine_options
+@click.option(
+    "--figures",
+    "figures_path",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Also write a page (.html) with every step's figure.",
+)
 @json_option
-def show(plan: Plan, as_json: bool) -> None:
+def show(plan: Plan, figures_path: str | None, as_json: bool) -> None:
     """Show a routine's poses, sides, areas and holds as a table."""
     timeline = plan.timeline
+    if figures_path:
+        _write_card(plan, figures_path, allowed=(".html",))
     if as_json:
         print_json(plan.to_json())
         return
@@ -214,10 +222,18 @@ def show(plan: Plan, as_json: bool) -> None:
 
 @cli.command()
 @routine_options
+@click.option(
+    "--card",
+    "card_path",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Also write a one-page printable card of the session (.pdf or .html).",
+)
 @json_option
-def plan(plan: Plan, as_json: bool) -> None:
+def plan(plan: Plan, card_path: str | None, as_json: bool) -> None:
     """Print the timed session and why each step was kept, changed or left out."""
     timeline = plan.timeline
+    if card_path:
+        _write_card(plan, card_path, allowed=(".pdf", ".html"))
     if as_json:
         print_json(plan.to_json())
         return
@@ -352,6 +368,40 @@ def poses(areas: tuple[str, ...], as_json: bool) -> None:
 
 
 @cli.command()
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="The folder to write the figures and index.html into (made if missing).",
+)
+def figures(out_dir: str) -> None:
+    """Write an SVG figure of every pose (and side), and an index.html that shows them all."""
+    from pathlib import Path
+
+    from unknot import card
+    from unknot import figures as drawing
+    from unknot.catalog import catalog
+
+    folder = Path(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UnknotError(
+            f"cannot be made ({err.strerror})", where=out_dir, expected="a folder unknot may write"
+        ) from None
+    files: dict[tuple[str, str | None], str] = {}
+    poses = list(catalog())
+    for p in poses:
+        for side in ("right", "left") if p.per_side else (None,):
+            name = card.slug(p.name) + (f"-{side}" if side else "") + ".svg"
+            card.save(folder / name, drawing.svg(p, side).encode(), what="figure")
+            files[(p.name, side)] = name
+    card.save(folder / "index.html", card.gallery_html(poses, files).encode(), what="index")
+    click.echo(f"Wrote {len(files)} figures and {folder / 'index.html'}.")
+
+
+@cli.command()
 @click.argument("name")
 @json_option
 def pose(name: str, as_json: bool) -> None:
@@ -392,6 +442,26 @@ def validate(file: str, as_json: bool) -> None:
         f"{file}: valid routine {routine.name!r}: {len(routine.poses())} poses, "
         f"{len(timeline)} steps, {clock(timeline.total)}."
     )
+
+
+def _write_card(plan: Plan, path_text: str, allowed: tuple[str, ...]) -> None:
+    """The session's figures as a page or a one-page card, written atomically."""
+    from pathlib import Path
+
+    from unknot import card
+
+    path = Path(path_text)
+    if path.suffix.lower() not in allowed:
+        raise UnknotError(
+            f"cannot write a {path.suffix or 'file without an extension'}",
+            where=path_text,
+            expected=f"a file ending in {' or '.join(allowed)}",
+        )
+    if path.suffix.lower() == ".pdf":
+        card.save(path, card.card_pdf(plan.timeline), what="card")
+    else:
+        card.save(path, card.card_html(plan.timeline).encode(), what="page")
+    click.echo(f"Wrote {path}.", err=True)
 
 
 def _print_why(plan: Plan) -> None:

@@ -1,0 +1,298 @@
+"""A figure for every pose: a small 2D body drawn by our own code as SVG.
+
+Each catalog pose carries its figure as data (`figure:` in poses.yaml): the view (side, or
+front where a side view cannot show the pose), the angle of every body segment, which points
+rest on the floor, and any props. Forward kinematics turns the angles into points with the same
+proportions for every pose (data/figures.yaml); the figure is then set down so its lowest point
+touches the floor line. The left side of a per-side pose is the mirror of the right. Areas the
+pose stretches are tinted on the body, so a person sees where to feel it.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from typing import TYPE_CHECKING, Any, NamedTuple
+from xml.sax.saxutils import escape
+
+from unknot.vocabulary import DATA
+
+if TYPE_CHECKING:
+    from unknot.catalog import Pose
+    from unknot.yamlfile import Field
+
+FIGURES_FILE = DATA / "figures.yaml"
+SEGMENTS = ("thigh", "shin", "foot", "upper_arm", "forearm")
+VIEWS = ("side", "front")
+PROPS = ("block", "bolster", "strap", "wall", "foam-roller", "blanket", "pillow", "chair")
+_JOINTS = ("knee", "ankle", "toe", "elbow", "hand")
+POINTS = (
+    "hip",
+    "neck",
+    "head",
+    "back",
+    *(f"{limb}.{j}" for limb in ("near", "far") for j in _JOINTS),
+)
+
+
+class Figure(NamedTuple):
+    """A pose's figure as written in the catalog."""
+
+    view: str
+    torso: float
+    head: float
+    near: dict[str, float]
+    far: dict[str, float]
+    contacts: tuple[str, ...]
+    props: tuple[tuple[str, str], ...]  # (kind, point it sits under or at)
+
+
+class Style(NamedTuple):
+    body: dict[str, float]
+    scale: float
+    width: float
+    height: float
+    floor: float
+    tint: dict[str, tuple[str, ...]]
+
+
+@cache
+def style() -> Style:
+    from unknot.yamlfile import load
+
+    root = load(FIGURES_FILE, what="figure style").mapping(
+        ["body", "scale", "width", "height", "floor", "tint"],
+        required=["body", "scale", "width", "height", "floor", "tint"],
+    )
+    body = {k: float(v.scalar()) for k, v in root["body"].items(expected="body lengths")}
+    tint = {k: tuple(v.strings(expected="parts")) for k, v in root["tint"].items(expected="areas")}
+    numbers = {k: float(root[k].scalar()) for k in ("scale", "width", "height", "floor")}
+    return Style(body, tint=tint, **numbers)
+
+
+# -- reading a figure from the catalog -----------------------------------------------------------
+def read_figure(field: Field) -> Figure:
+    """A `figure:` mapping from poses.yaml, every angle and name checked."""
+    f = field.mapping(
+        ["view", "torso", "head", "near", "far", "contacts", "props"],
+        required=["view", "torso", "near", "far", "contacts"],
+    )
+    view = f["view"].string(expected="side or front")
+    if view not in VIEWS:
+        raise f["view"].error(f"unknown view {view!r}", "side or front")
+    torso = _angle(f["torso"])
+    contacts = tuple(f["contacts"].strings(expected="points that rest on the floor"))
+    for point in contacts:
+        if point not in POINTS:
+            raise f["contacts"].error(f"unknown point {point!r}", f"one of {', '.join(POINTS)}")
+    props: list[tuple[str, str]] = []
+    if "props" in f:
+        for item in f["props"].sequence(expected="a list of {kind, at}"):
+            parts = item.mapping(["kind", "at"], required=["kind", "at"])
+            kind, at = parts["kind"].string(), parts["at"].string()
+            if kind not in PROPS or at not in POINTS:
+                raise item.error(
+                    f"unknown prop {kind!r} at {at!r}", f"a prop of {PROPS} at a point"
+                )
+            props.append((kind, at))
+    return Figure(
+        view=view,
+        torso=torso,
+        head=_angle(f["head"]) if "head" in f else torso,
+        near=_limbs(f["near"]),
+        far=_limbs(f["far"]),
+        contacts=contacts,
+        props=tuple(props),
+    )
+
+
+def _angle(field: Field) -> float:
+    if field.kind not in ("int", "float"):
+        raise field.error(f"is {field.describe()}", "an angle in degrees")
+    value = float(field.scalar())
+    if not -360 <= value <= 360:
+        raise field.error(f"{value:g} is out of range", "an angle from -360 to 360 degrees")
+    return value
+
+
+def _limbs(field: Field) -> dict[str, float]:
+    parts = field.mapping(SEGMENTS, required=SEGMENTS, expected=f"angles for {', '.join(SEGMENTS)}")
+    return {name: _angle(parts[name]) for name in SEGMENTS}
+
+
+# -- geometry ------------------------------------------------------------------------------------
+Point = tuple[float, float]
+
+
+def _step(start: Point, length: float, degrees: float) -> Point:
+    radians = math.radians(degrees)
+    return (start[0] + length * math.cos(radians), start[1] + length * math.sin(radians))
+
+
+def joints(figure: Figure) -> dict[str, Point]:
+    """Every point of the body, in body heights, y up, set down on the floor (y = 0)."""
+    body = style().body
+    points: dict[str, Point] = {"hip": (0.0, 0.0)}
+    points["neck"] = _step(points["hip"], body["torso"], figure.torso)
+    points["back"] = _step(points["hip"], body["torso"] / 2, figure.torso)
+    points["head"] = _step(points["neck"], body["neck"], figure.head)
+    for limb, angles in (("near", figure.near), ("far", figure.far)):
+        points[f"{limb}.knee"] = _step(points["hip"], body["thigh"], angles["thigh"])
+        points[f"{limb}.ankle"] = _step(points[f"{limb}.knee"], body["shin"], angles["shin"])
+        points[f"{limb}.toe"] = _step(points[f"{limb}.ankle"], body["foot"], angles["foot"])
+        points[f"{limb}.elbow"] = _step(points["neck"], body["upper_arm"], angles["upper_arm"])
+        points[f"{limb}.hand"] = _step(points[f"{limb}.elbow"], body["forearm"], angles["forearm"])
+    half_line = body["line"] / 2
+    lowest = min(
+        min(y - half_line for name, (_, y) in points.items() if name != "head"),
+        points["head"][1] - body["head_radius"],
+    )
+    return {name: (x, y - lowest) for name, (x, y) in points.items()}
+
+
+def lowest_point(figure: Figure) -> float:
+    """The lowest y any part reaches once set down: 0 by construction, a check for the tests."""
+    body = style().body
+    points = joints(figure)
+    return min(
+        min(y - body["line"] / 2 for name, (_, y) in points.items() if name != "head"),
+        points["head"][1] - body["head_radius"],
+    )
+
+
+# -- drawing -------------------------------------------------------------------------------------
+_CSS = """
+.floor{stroke:var(--floor)}.far{stroke:var(--far)}.near{stroke:var(--near)}
+.head{fill:var(--near)}.tint{stroke:var(--tint)}.prop{fill:var(--prop);stroke:none}
+.strap{stroke:var(--prop);fill:none}
+svg{--floor:#b8b2a7;--far:#9aa7b4;--near:#2f3b48;--tint:#e4572e;--prop:#c9b48f}
+@media (prefers-color-scheme:dark){svg{--floor:#5b5f66;--far:#6c7888;--near:#e8ecf1;
+--tint:#ff8a5c;--prop:#8d7a58}}
+"""
+_PRINT = {
+    "floor": "#b8b2a7",
+    "far": "#9aa7b4",
+    "near": "#2f3b48",
+    "tint": "#e4572e",
+    "prop": "#c9b48f",
+}
+
+
+def svg(pose: Pose, side: str | None = None, *, theme: str = "auto", title: bool = True) -> str:
+    """The pose's figure as SVG; `side` 'left' mirrors it; `theme` 'print' fixes the colours."""
+    if pose.figure is None:
+        raise ValueError(f"{pose.name} has no figure")
+    s = style()
+    points = joints(pose.figure)
+    xs = [x for x, _ in points.values()]
+    middle = (min(xs) + max(xs)) / 2
+    mirror = side == "left"
+
+    def at(name: str) -> tuple[float, float]:
+        x, y = points[name]
+        x = (x - middle) * (-1 if mirror else 1)
+        return (s.width / 2 + x * s.scale, s.floor - y * s.scale)
+
+    line = s.body["line"] * s.scale
+    parts: list[str] = []
+    colour = _colours(theme)
+    parts.append(
+        _line((0, s.floor + line / 2), (s.width, s.floor + line / 2), "floor", line / 2, colour)
+    )
+    for kind, where in pose.figure.props:
+        parts.append(_prop(kind, at(where), at, s, colour))
+    tinted = _tinted(pose)
+    for limb in ("far", "near"):
+        for a, b, segment in _limb_segments(limb):
+            parts.append(_line(at(a), at(b), limb, line, colour))
+            if limb == "near" and f"near.{segment}" in tinted:
+                parts.append(_line(at(a), at(b), "tint", line * 0.55, colour))
+        if limb == "far":
+            parts.append(_line(at("hip"), at("neck"), "near", line * 1.25, colour))
+            parts.append(_line(at("neck"), at("head"), "near", line, colour))
+            for part, (a, b) in (
+                ("lower.torso", ("hip", "back")),
+                ("upper.torso", ("back", "neck")),
+            ):
+                if part in tinted:
+                    parts.append(_line(at(a), at(b), "tint", line * 0.6, colour))
+            if "neck" in tinted:
+                parts.append(_line(at("neck"), at("head"), "tint", line * 0.5, colour))
+            if "hip" in tinted:
+                hx, hy = at("hip")
+                parts.append(_circle((hx, hy), line * 0.9, "tint-fill", colour))
+    hx, hy = at("head")
+    parts.append(_circle((hx, hy), s.body["head_radius"] * s.scale, "head", colour))
+    label = f"{pose.name}" + (f", {side} side" if side else "")
+    style_block = f"<style>{_CSS}</style>" if theme == "auto" else ""
+    heading = f"<title>{escape(label)}</title>" if title else ""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {s.width:g} {s.height:g}" '
+        f'role="img" aria-label="{escape(label, {chr(34): "&quot;"})}">{heading}{style_block}'
+        + "".join(parts)
+        + "</svg>"
+    )
+
+
+def _colours(theme: str) -> dict[str, str]:
+    if theme == "print":
+        return {k: f'stroke="{v}"' for k, v in _PRINT.items()} | {
+            "head": f'fill="{_PRINT["near"]}"',
+            "prop": f'fill="{_PRINT["prop"]}"',
+            "tint-fill": f'fill="{_PRINT["tint"]}"',
+        }
+    return {
+        k: f'class="{k}"' for k in ("floor", "far", "near", "tint", "head", "prop", "strap")
+    } | {"tint-fill": 'class="tint" style="fill:var(--tint);stroke:none"'}
+
+
+def _limb_segments(limb: str) -> list[tuple[str, str, str]]:
+    return [
+        ("hip", f"{limb}.knee", "thigh"),
+        (f"{limb}.knee", f"{limb}.ankle", "shin"),
+        (f"{limb}.ankle", f"{limb}.toe", "foot"),
+        ("neck", f"{limb}.elbow", "upper_arm"),
+        (f"{limb}.elbow", f"{limb}.hand", "forearm"),
+    ]
+
+
+def _tinted(pose: Pose) -> set[str]:
+    """The parts to tint: those of the areas the pose works most (weight 2 or more)."""
+    tint = style().tint
+    return {
+        part for area, weight in pose.areas.items() if weight >= 2 for part in tint.get(area, ())
+    }
+
+
+def _line(a: Point, b: Point, kind: str, width: float, colour: dict[str, str]) -> str:
+    paint = colour["strap" if kind == "strap" else kind]
+    return (
+        f'<line x1="{a[0]:.1f}" y1="{a[1]:.1f}" x2="{b[0]:.1f}" y2="{b[1]:.1f}" {paint} '
+        f'stroke-width="{width:.1f}" stroke-linecap="round"/>'
+    )
+
+
+def _circle(centre: Point, radius: float, kind: str, colour: dict[str, str]) -> str:
+    return f'<circle cx="{centre[0]:.1f}" cy="{centre[1]:.1f}" r="{radius:.1f}" {colour[kind]}/>'
+
+
+def _prop(kind: str, where: Point, at: Any, s: Style, colour: dict[str, str]) -> str:
+    """Props drawn simply, on the floor under (or at) the point they go with."""
+    x, y = where
+    floor = s.floor
+    unit = s.scale
+    if kind == "wall":
+        left, thick = x + 0.05 * unit, 0.05 * unit
+        return f'<rect x="{left:.1f}" y="4" width="{thick:.1f}" height="{floor - 4:.1f}" {colour["prop"]}/>'
+    if kind == "strap":
+        hx, hy = at("near.hand")
+        return _line((hx, hy), (x, y), "strap", 0.015 * unit, colour)
+    if kind == "foam-roller":
+        r = 0.06 * unit
+        return f'<circle cx="{x:.1f}" cy="{floor - r:.1f}" r="{r:.1f}" {colour["prop"]}/>'
+    width, height = {"block": (0.12, 0.09), "bolster": (0.3, 0.08)}.get(kind, (0.2, 0.04))
+    top = max(y, floor - height * unit)
+    return (
+        f'<rect x="{x - width * unit / 2:.1f}" y="{top:.1f}" width="{width * unit:.1f}" '
+        f'height="{floor - top:.1f}" rx="{0.015 * unit:.1f}" {colour["prop"]}/>'
+    )
