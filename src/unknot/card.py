@@ -143,8 +143,10 @@ def card_svg(timeline: Timeline) -> str:
                               f'height="{figure_height:.1f}" ', 1)  # fmt: skip
         parts.append(inner)
         side = f", {step.side}" if step.side else ""
-        lines = [(f"{n + 1}. {step.pose.name}{side}", "bold"), (f"{step.hold} s {step.note}", "")]
-        lines += [(line, "") for line in _wrap(step.cue, int(width / (text_size * 0.55)))[:3]]
+        characters = int(width / (text_size * 0.58))
+        title = _wrap(f"{n + 1}. {step.pose.name}{side}", int(characters * 0.9))[:2]
+        lines = [(line, "bold") for line in title] + [(f"{step.hold} s {step.note}", "")]
+        lines += [(line, "") for line in _wrap(step.cue, characters)[: 4 - len(title)]]
         for k, (text, weight) in enumerate(lines):
             parts.append(
                 f'<text x="{x + 2:.1f}" y="{y + figure_height + 9 + k * (text_size + 2):.1f}" '
@@ -193,3 +195,28 @@ def save(path: Path, data: bytes, *, what: str) -> None:
         temporary.replace(path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def contact_sheet_svg(poses: list[Pose]) -> str:
+    """Every figure at a glance, each side of a per-side pose, with its name: for looking at."""
+    cells = [(p, side) for p in poses for side in (("right", "left") if p.per_side else (None,))]
+    columns, width, height = 8, 150.0, 135.0
+    rows = math.ceil(len(cells) / columns)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{columns * width:g}" '
+        f'height="{rows * height:g}" font-family="DejaVu Sans, sans-serif">',
+        f'<rect width="{columns * width:g}" height="{rows * height:g}" fill="white"/>',
+    ]
+    for n, (pose, side) in enumerate(cells):
+        x, y = (n % columns) * width, (n // columns) * height
+        inner = svg(pose, side, theme="print", title=False)
+        parts.append(
+            inner.replace("<svg ", f'<svg x="{x + 5:g}" y="{y:g}" width="140" height="110" ', 1)
+        )
+        label = pose.name + (f" ({side[0].upper()})" if side else "")
+        parts.append(
+            f'<text x="{x + width / 2:g}" y="{y + 124:g}" font-size="10" text-anchor="middle" '
+            f'fill="#1f2933">{html.escape(label)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)

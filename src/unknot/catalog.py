@@ -42,9 +42,7 @@ _POSE_FIELDS = (
     "cues",
     "figure",
 )
-_REQUIRED = tuple(
-    f for f in _POSE_FIELDS if f not in ("sanskrit", "side_word", "aliases", "figure")
-)
+_REQUIRED = tuple(f for f in _POSE_FIELDS if f not in ("sanskrit", "side_word", "aliases"))
 
 
 class Cues(NamedTuple):

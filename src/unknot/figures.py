@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 FIGURES_FILE = DATA / "figures.yaml"
 SEGMENTS = ("thigh", "shin", "foot", "upper_arm", "forearm")
-VIEWS = ("side", "front")
+VIEWS = ("side", "front", "above")  # above: lying on a mat, seen from over it
 PROPS = ("block", "bolster", "strap", "wall", "foam-roller", "blanket", "pillow", "chair")
 _JOINTS = ("knee", "ankle", "toe", "elbow", "hand")
 POINTS = (
@@ -77,11 +77,15 @@ def read_figure(field: Field) -> Figure:
         ["view", "torso", "head", "near", "far", "contacts", "props"],
         required=["view", "torso", "near", "far", "contacts"],
     )
-    view = f["view"].string(expected="side or front")
+    view = f["view"].string(expected="side, front or above")
     if view not in VIEWS:
-        raise f["view"].error(f"unknown view {view!r}", "side or front")
+        raise f["view"].error(f"unknown view {view!r}", "side, front or above")
     torso = _angle(f["torso"])
-    contacts = tuple(f["contacts"].strings(expected="points that rest on the floor"))
+    contacts = (
+        ()
+        if f["contacts"].kind == "seq" and not f["contacts"].node.value
+        else tuple(f["contacts"].strings(expected="points that rest on the floor"))
+    )
     for point in contacts:
         if point not in POINTS:
             raise f["contacts"].error(f"unknown point {point!r}", f"one of {', '.join(POINTS)}")
@@ -165,9 +169,9 @@ _CSS = """
 .floor{stroke:var(--floor)}.far{stroke:var(--far)}.near{stroke:var(--near)}
 .head{fill:var(--near)}.tint{stroke:var(--tint)}.prop{fill:var(--prop);stroke:none}
 .strap{stroke:var(--prop);fill:none}
-svg{--floor:#b8b2a7;--far:#9aa7b4;--near:#2f3b48;--tint:#e4572e;--prop:#c9b48f}
+svg{--floor:#b8b2a7;--far:#9aa7b4;--near:#2f3b48;--tint:#e4572e;--prop:#c9b48f;--mat:#ece8e1}
 @media (prefers-color-scheme:dark){svg{--floor:#5b5f66;--far:#6c7888;--near:#e8ecf1;
---tint:#ff8a5c;--prop:#8d7a58}}
+--tint:#ff8a5c;--prop:#8d7a58;--mat:#2c3138}}
 """
 _PRINT = {
     "floor": "#b8b2a7",
@@ -184,21 +188,33 @@ def svg(pose: Pose, side: str | None = None, *, theme: str = "auto", title: bool
         raise ValueError(f"{pose.name} has no figure")
     s = style()
     points = joints(pose.figure)
+    if pose.figure.view == "above":  # lying down seen from above: the body runs across the mat
+        points = {name: (-y, x) for name, (x, y) in points.items()}
     xs = [x for x, _ in points.values()]
     middle = (min(xs) + max(xs)) / 2
     mirror = side == "left"
 
+    above = pose.figure.view == "above"  # seen from over the mat: centred, on a mat
+    ys = [y for _, y in points.values()]
+    base = s.height / 2 + (max(ys) + min(ys)) / 2 * s.scale if above else s.floor
+
     def at(name: str) -> tuple[float, float]:
         x, y = points[name]
         x = (x - middle) * (-1 if mirror else 1)
-        return (s.width / 2 + x * s.scale, s.floor - y * s.scale)
+        return (s.width / 2 + x * s.scale, base - y * s.scale)
 
     line = s.body["line"] * s.scale
     parts: list[str] = []
     colour = _colours(theme)
-    parts.append(
-        _line((0, s.floor + line / 2), (s.width, s.floor + line / 2), "floor", line / 2, colour)
-    )
+    if above:
+        top, bottom = base - max(ys) * s.scale - 10, base - min(ys) * s.scale + 10
+        parts.append(
+            f'<rect x="8" y="{top:.1f}" width="{s.width - 16:g}" height="{bottom - top:.1f}" '
+            f'rx="6" {colour["floor-fill"]}/>'
+        )
+    else:
+        floor_y = s.floor + line / 2
+        parts.append(_line((0, floor_y), (s.width, floor_y), "floor", line / 2, colour))
     for kind, where in pose.figure.props:
         parts.append(_prop(kind, at(where), at, s, colour))
     tinted = _tinted(pose)
@@ -239,11 +255,16 @@ def _colours(theme: str) -> dict[str, str]:
         return {k: f'stroke="{v}"' for k, v in _PRINT.items()} | {
             "head": f'fill="{_PRINT["near"]}"',
             "prop": f'fill="{_PRINT["prop"]}"',
+            "strap": f'stroke="{_PRINT["prop"]}"',
+            "floor-fill": 'fill="#ece8e1"',
             "tint-fill": f'fill="{_PRINT["tint"]}"',
         }
     return {
         k: f'class="{k}"' for k in ("floor", "far", "near", "tint", "head", "prop", "strap")
-    } | {"tint-fill": 'class="tint" style="fill:var(--tint);stroke:none"'}
+    } | {
+        "tint-fill": 'class="tint" style="fill:var(--tint);stroke:none"',
+        "floor-fill": 'class="mat" style="fill:var(--mat);stroke:none"',
+    }
 
 
 def _limb_segments(limb: str) -> list[tuple[str, str, str]]:
@@ -282,8 +303,9 @@ def _prop(kind: str, where: Point, at: Any, s: Style, colour: dict[str, str]) ->
     floor = s.floor
     unit = s.scale
     if kind == "wall":
-        left, thick = x + 0.05 * unit, 0.05 * unit
-        return f'<rect x="{left:.1f}" y="4" width="{thick:.1f}" height="{floor - 4:.1f}" {colour["prop"]}/>'
+        left, thick, tall = x + 0.05 * unit, 0.05 * unit, floor - 4
+        paint = colour["prop"]
+        return f'<rect x="{left:.1f}" y="4" width="{thick:.1f}" height="{tall:.1f}" {paint}/>'
     if kind == "strap":
         hx, hy = at("near.hand")
         return _line((hx, hy), (x, y), "strap", 0.015 * unit, colour)
