@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
-from xml.sax.saxutils import escape
 
 from unknot.vocabulary import DATA
 
@@ -184,6 +183,8 @@ _PRINT = {
 
 def svg(pose: Pose, side: str | None = None, *, theme: str = "auto", title: bool = True) -> str:
     """The pose's figure as SVG; `side` 'left' mirrors it; `theme` 'print' fixes the colours."""
+    from html import escape  # here: a catalog loaded from the cache draws nothing
+
     if pose.figure is None:
         raise ValueError(f"{pose.name} has no figure")
     s = style()
@@ -244,7 +245,7 @@ def svg(pose: Pose, side: str | None = None, *, theme: str = "auto", title: bool
     heading = f"<title>{escape(label)}</title>" if title else ""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {s.width:g} {s.height:g}" '
-        f'role="img" aria-label="{escape(label, {chr(34): "&quot;"})}">{heading}{style_block}'
+        f'role="img" aria-label="{escape(label)}">{heading}{style_block}'
         + "".join(parts)
         + "</svg>"
     )
