@@ -136,6 +136,13 @@ def routine_options(command: F) -> F:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the data as JSON.")
+voice_option = click.option(
+    "--voice",
+    "voice_name",
+    default="piper",
+    show_default=True,
+    help="piper (the offline neural voice that ships with unknot), espeak, or none (silence).",
+)
 
 
 def print_json(data: Any) -> None:
@@ -263,13 +270,7 @@ def plan(plan: Plan, card_path: str | None, as_json: bool) -> None:
     show_default=True,
     help="Run the clock this many times faster (for practice and tests; sound plays at 1 only).",
 )
-@click.option(
-    "--voice",
-    "voice_name",
-    default="piper",
-    show_default=True,
-    help="piper (the neural voice), espeak, or none for a silent session.",
-)
+@voice_option
 def go(plan: Plan, speed: float, voice_name: str) -> None:
     """Guide the session in the terminal, with the voice and chimes.
 
@@ -298,13 +299,7 @@ def go(plan: Plan, speed: float, voice_name: str) -> None:
     type=click.Path(dir_okay=False, path_type=str),
     help="The file to write: .mp3, .ogg, .opus, .flac or .wav.",
 )
-@click.option(
-    "--voice",
-    "voice_name",
-    default="piper",
-    show_default=True,
-    help="piper (the neural voice that ships with unknot), espeak, or none.",
-)
+@voice_option
 @click.option(
     "--music",
     type=click.Path(dir_okay=False, path_type=str),
