@@ -47,6 +47,8 @@ def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test gets an empty data cache of its own (subprocesses inherit it too)."""
     folder = tmp_path / "cache"
     monkeypatch.setenv("UNKNOT_CACHE_DIR", str(folder))
+    # ...and a history of its own: no test writes to the person's real one.
+    monkeypatch.setenv("UNKNOT_DATABASE_URL", f"sqlite:///{tmp_path / 'history.db'}")
     return folder
 
 

@@ -269,7 +269,9 @@ def test_space_pauses_and_resumes(session: Callable[..., Session]) -> None:
 def test_b_soon_after_a_step_begins_goes_back(session: Callable[..., Session]) -> None:
     # At speed 1 "soon" (3 s into the step) leaves plenty of room for a busy machine. The
     # voice is off: preparing its first words would eat into those 3 s (test_playback covers it).
-    screen = session("after-long-run", "--speed", "1", "--voice", "none")
+    screen = session(
+        "after-long-run", "--speed", "1", "--voice", "none", "--before", "", "--after", ""
+    )
     screen.wait_for(lambda f: "step 1 of 36" in f)
     screen.send("n")
     screen.wait_for(lambda f: step_of(f) == 2)

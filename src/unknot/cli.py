@@ -136,6 +136,11 @@ def routine_options(command: F) -> F:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the data as JSON.")
+database_option = click.option(
+    "--database", metavar="URL",
+    help="The history database (SQLAlchemy URL); default UNKNOT_DATABASE_URL, else SQLite in "
+    "your data folder.",
+)  # fmt: skip
 voice_option = click.option(
     "--voice",
     "voice_name",
@@ -271,23 +276,69 @@ def plan(plan: Plan, card_path: str | None, as_json: bool) -> None:
     help="Run the clock this many times faster (for practice and tests; sound plays at 1 only).",
 )
 @voice_option
-def go(plan: Plan, speed: float, voice_name: str) -> None:
-    """Guide the session in the terminal, with the voice and chimes.
+@click.option("--before", metavar="AREA:N,...", help="How tight areas feel now, 0-10: hips:6.")
+@click.option("--after", metavar="AREA:N,...", help="How tight they feel after, for scripts.")
+@database_option
+def go(
+    plan: Plan,
+    speed: float,
+    voice_name: str,
+    before: str | None,
+    after: str | None,
+    database: str | None,
+) -> None:
+    """Guide the session in the terminal, with the voice and chimes; it is remembered.
 
     Keys: space pauses, n or → skips, b or ← goes back, + and - change the hold by 10 s, q quits.
     """
+    import sys
+
+    from unknot.history import Store, parse_ratings
     from unknot.player import Player
     from unknot.terminal import guide
 
+    ratings_before = parse_ratings(before, "--before")
+    ratings_after = parse_ratings(after, "--after") if after is not None else None
+    # Ask at a terminal, for a real session (a sped-up one is practice, or a test).
+    asking = speed == 1 and sys.stdin.isatty() and sys.stdout.isatty()
+    if before is None and asking:
+        ratings_before = _ask_ratings("Before you start")
+    store = Store(database)
+    needs = {k: v for k, v in plan.needs._asdict().items() if v not in (None, (), {})}
+    session = store.start_session(
+        plan.timeline.routine.name, needs, plan.timeline.total, ratings_before
+    )
     player = Player(plan.timeline, speed=speed)
+    player.on_record = lambda record: store.record_step(session, len(player.records), record)
     sound = None
     if speed == 1 and voice_name != "none":
         from unknot.playback import Playback
         from unknot.voice import voice
 
         sound = Playback(player, voice(voice_name))
-    for line in guide(player, sound=sound):
+    lines = guide(player, sound=sound)
+    if ratings_after is None:
+        ratings_after = _ask_ratings("And now") if asking else {}
+    from unknot.player import summarize
+
+    store.finish(session, summarize(player).finished, ratings_after)
+    for line in lines:
         click.echo(line)
+
+
+def _ask_ratings(moment: str) -> dict[str, int]:
+    """One line at the terminal: how tight areas feel, 0-10; Enter skips."""
+    from unknot.history import parse_ratings
+
+    while True:
+        answer = click.prompt(
+            f"{moment}: how tight does each area feel, 0-10? (hips:6,calves:4; Enter skips)",
+            default="", show_default=False,
+        )  # fmt: skip
+        try:
+            return parse_ratings(answer, "rating")
+        except UnknotError as err:
+            click.echo(f"unknot: {err.line()}", err=True)
 
 
 @cli.command()
@@ -360,6 +411,130 @@ def poses(areas: tuple[str, ...], as_json: bool) -> None:
         for p in found
     ]
     _print_table(["Pose", "Position", "Sides", "Level", "Hold", "Stretches"], rows)
+
+
+@cli.group(invoke_without_command=True)
+@database_option
+@json_option
+@click.pass_context
+def history(ctx: click.Context, database: str | None, as_json: bool) -> None:
+    """Recent sessions; `history export`, `history import` and `history forget` below."""
+    ctx.obj = database
+    if ctx.invoked_subcommand is not None:
+        return
+    from unknot.history import Store
+
+    sessions = Store(database).sessions(limit=20)
+    rows: list[dict[str, Any]] = [
+        {
+            "id": s.uid, "started_at": s.started_at.isoformat(), "routine": s.routine,
+            "status": s.status, "steps": s.steps, "held_seconds": round(s.held_seconds, 1),
+            "planned_seconds": s.planned_seconds, "before": s.before, "after": s.after,
+        }
+        for s in sessions
+    ]  # fmt: skip
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        click.echo("No sessions yet: `unknot go after-long-run` starts one.")
+        return
+    table = [
+        [r["started_at"][:16].replace("T", " "), r["routine"], r["status"], str(r["steps"]),
+         clock(r["held_seconds"]), r["id"][:8]]
+        for r in rows
+    ]  # fmt: skip
+    _print_table(["When (UTC)", "Routine", "Status", "Steps", "Held", "Id"], table)
+
+
+@history.command("forget")
+@click.argument("session_id")
+@click.pass_obj
+def history_forget(database: str | None, session_id: str) -> None:
+    """Delete one session (its id, or the start of it, from `unknot history`)."""
+    from unknot.history import Store
+
+    store = Store(database)
+    matches = [s.uid for s in store.sessions() if s.uid.startswith(session_id)]
+    if len(matches) != 1:
+        raise UnknotError(
+            f"{len(matches)} sessions match {session_id!r}",
+            field="SESSION",
+            expected="the id (or its first characters) of one session in `unknot history`",
+        )
+    store.forget(matches[0])
+    click.echo(f"Forgot session {matches[0]}.")
+
+
+@history.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.pass_obj
+def history_export(database: str | None, file: str) -> None:
+    """Write the whole history to FILE (.json), to keep or to import elsewhere."""
+    from pathlib import Path
+
+    from unknot import card
+    from unknot.history import Store
+
+    path = Path(file)
+    if path.suffix.lower() != ".json":
+        raise UnknotError("cannot export there", where=file, expected="a file ending in .json")
+    data = Store(database).export()
+    card.save(
+        path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode(), what="history"
+    )
+    click.echo(f"Wrote {len(data['sessions'])} sessions to {file}.")
+
+
+@history.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.pass_obj
+def history_import(database: str | None, file: str) -> None:
+    """Add the sessions in FILE (from `history export`); ones already here are skipped."""
+    from pathlib import Path
+
+    from unknot.history import Store
+    from unknot.yamlfile import read_text
+
+    text = read_text(Path(file), what="history export")
+    try:
+        data = json.loads(text)
+        assert data.get("format") == "unknot-history" and isinstance(data["sessions"], list)
+    except (ValueError, AssertionError, AttributeError, KeyError):
+        raise UnknotError(
+            "is not an unknot history export",
+            where=file,
+            expected="a file from `unknot history export`",
+        ) from None
+    added = Store(database).import_(data)
+    click.echo(f"Imported {added} sessions ({len(data['sessions']) - added} were here already).")
+
+
+@cli.command()
+@database_option
+@json_option
+def stats(database: str | None, as_json: bool) -> None:
+    """Streaks, minutes per week, areas stretched most and least, tightness before and after."""
+    from unknot.history import Store
+    from unknot.history import stats as history_stats
+
+    data = history_stats(Store(database))
+    if as_json:
+        print_json(data)
+        return
+    streak = data["streak"]
+    click.echo(
+        f"{data['sessions']} sessions ({data['finished']} finished), {data['minutes']} minutes. "
+        f"Streak: {streak['current_days']} days now, {streak['longest_days']} at most."
+    )
+    for week, minutes in list(data["minutes_per_week"].items())[-8:]:
+        click.echo(f"  week of {week}: {minutes} min")
+    if data["areas_most"]:
+        most = ", ".join(f"{a['area']} {a['minutes']} min" for a in data["areas_most"])
+        least = ", ".join(f"{a['area']} {a['minutes']} min" for a in data["areas_least"])
+        click.echo(f"Stretched most: {most}. Least: {least}.")
+    for area, t in data["tightness"].items():
+        click.echo(f"  {area}: {t['before']} before, {t['after']} after ({t['sessions']} sessions)")
 
 
 @cli.command()

@@ -67,6 +67,7 @@ class Player:
         self.clock = clock
         self.speed = speed
         self.records: list[StepRecord] = []
+        self.on_record: Callable[[StepRecord], None] | None = None  # e.g. write it to the history
         self.finished = False
         self.quit_early = False
         self._anchor = clock()
@@ -126,7 +127,10 @@ class Player:
         self._hold = self.entry.hold
 
     def _record(self, held: float, outcome: Outcome) -> None:
-        self.records.append(StepRecord(self.entry, round(held, 1), outcome))
+        record = StepRecord(self.entry, round(held, 1), outcome)
+        self.records.append(record)
+        if self.on_record is not None:
+            self.on_record(record)
 
     def skip(self) -> None:
         """End this step now and start the next."""

@@ -1,0 +1,469 @@
+"""Every guided session remembered: when, which routine and needs, each step as it was really
+done, and how tight each area felt before and after. All writes go through `Store`.
+
+The database is SQLite in the user's data directory by default (WAL, foreign keys on), or any
+SQLAlchemy URL in `UNKNOT_DATABASE_URL` or `--database`. The schema is Alembic's migrations in
+`unknot/migrations`, run by themselves on first use; an older SQLite file is copied aside before
+it is migrated forward. Steps are written as they finish, so a session that is killed halfway is
+kept, as partial, with what was done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from unknot.errors import UnknotError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+    from unknot.player import StepRecord
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+RATING_RANGE = (0, 10)
+
+
+class SessionRecord(NamedTuple):
+    uid: str
+    started_at: datetime
+    ended_at: datetime | None
+    routine: str
+    planned_seconds: int
+    finished: bool
+    steps: int
+    held_seconds: float
+    before: dict[str, int]
+    after: dict[str, int]
+
+    @property
+    def status(self) -> str:
+        if self.ended_at is None:
+            return "partial"  # the process ended without closing it: killed, or the power went
+        return "finished" if self.finished else "stopped"
+
+
+def database_url(explicit: str | None = None) -> str:
+    """Where the history lives: --database, else UNKNOT_DATABASE_URL, else the user's data dir."""
+    if explicit:
+        return explicit
+    configured = os.environ.get("UNKNOT_DATABASE_URL")
+    if configured:
+        return configured
+    from platformdirs import user_data_dir
+
+    folder = Path(user_data_dir("unknot"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'history.db'}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class Store:
+    """The history database: opened (and migrated) once, written to through these methods."""
+
+    def __init__(self, url: str | None = None) -> None:
+        from sqlalchemy import create_engine, event
+        from sqlalchemy.exc import ArgumentError, OperationalError
+
+        self.url = database_url(url)
+        try:
+            self.engine: Engine = create_engine(self.url, future=True)
+        except (ArgumentError, ModuleNotFoundError) as err:
+            raise UnknotError(
+                f"cannot use {self.url!r} ({err})", field="--database",
+                expected="sqlite:///PATH or postgresql+psycopg://USER@HOST/DB",
+            ) from None  # fmt: skip
+        if self.engine.dialect.name == "sqlite":
+
+            @event.listens_for(self.engine, "connect")
+            def _pragmas(connection: Any, record: Any) -> None:
+                cursor = connection.cursor()
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA busy_timeout=10000")  # other writers: wait, don't fail
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.close()
+
+        try:
+            self._migrate()
+        except OperationalError as err:
+            raise UnknotError(
+                f"cannot be reached ({str(err.orig).splitlines()[0]})", where=self.url,
+                expected="a database unknot can open (check --database or UNKNOT_DATABASE_URL)",
+            ) from None  # fmt: skip
+
+    # -- schema ----------------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        from alembic import command
+        from alembic.config import Config
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+        from sqlalchemy import inspect
+        from sqlalchemy.exc import DatabaseError
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        head = ScriptDirectory.from_config(config).get_current_head()
+        try:
+            with self.engine.connect() as connection:
+                tables = set(inspect(connection).get_table_names())
+                current = MigrationContext.configure(connection).get_current_revision()
+        except DatabaseError as err:
+            problem = str(err.orig).splitlines()[0]
+            raise UnknotError(
+                f"is not an unknot history ({problem}); it was left untouched",
+                where=self.url,
+                expected="an unknot history database, or a new path",
+            ) from None
+        if tables and current is None:
+            raise UnknotError(
+                "holds tables of something else; it was left untouched",
+                where=self.url,
+                expected="an unknot history database, or a new path",
+            )
+        if current == head:
+            return
+        if current is not None:
+            self._backup(current)
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except DatabaseError:
+            # Another process opening a new history at the same moment may have migrated it
+            # first (the whole migration is one transaction): then there is nothing left to do.
+            with self.engine.connect() as connection:
+                if MigrationContext.configure(connection).get_current_revision() != head:
+                    raise
+
+    def _backup(self, revision: str) -> None:
+        """Copy an older SQLite file aside before migrating it forward."""
+        database = self.engine.url.database
+        if self.engine.dialect.name == "sqlite" and database and Path(database).exists():
+            shutil.copy2(database, f"{database}.before-{revision}.bak")
+
+    # -- writing ---------------------------------------------------------------------------------
+    def start_session(
+        self, routine: str, needs: dict[str, Any], planned_seconds: int, before: dict[str, int]
+    ) -> int:
+        from sqlalchemy import text
+
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                text(
+                    "INSERT INTO sessions (uid, started_at, routine, needs, planned_seconds, "
+                    "finished) VALUES (:uid, :started, :routine, :needs, :planned, :finished) "
+                    "RETURNING id"
+                ),
+                {
+                    "uid": str(uuid.uuid4()),
+                    "started": _now(),
+                    "routine": routine,
+                    "needs": json.dumps(needs, sort_keys=True),
+                    "planned": planned_seconds,
+                    "finished": False,
+                },
+            ).one()
+            self._ratings(connection, int(row[0]), "before", before)
+        return int(row[0])
+
+    def record_step(self, session_id: int, position: int, record: StepRecord) -> None:
+        """One step as it finished: written at once, so a killed session keeps it."""
+        from sqlalchemy import text
+
+        entry = record.entry
+        with self.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO steps (session_id, position, pose, side, planned_seconds, "
+                    "held_seconds, outcome, areas, done_at) VALUES (:session, :position, :pose, "
+                    ":side, :planned, :held, :outcome, :areas, :done)"
+                ),
+                {
+                    "session": session_id,
+                    "position": position,
+                    "pose": entry.name,
+                    "side": entry.side,
+                    "planned": entry.hold,
+                    "held": record.held,
+                    "outcome": record.outcome.value,
+                    "areas": json.dumps(dict(entry.pose.areas) if entry.pose else {}),
+                    "done": _now(),
+                },
+            )
+
+    def finish(self, session_id: int, finished: bool, after: dict[str, int]) -> None:
+        from sqlalchemy import text
+
+        with self.engine.begin() as connection:
+            connection.execute(
+                text("UPDATE sessions SET ended_at = :ended, finished = :finished WHERE id = :id"),
+                {"ended": _now(), "finished": finished, "id": session_id},
+            )
+            self._ratings(connection, session_id, "after", after)
+
+    def _ratings(
+        self, connection: Connection, session_id: int, moment: str, ratings: dict[str, int]
+    ) -> None:
+        from sqlalchemy import text
+
+        for area, value in ratings.items():
+            connection.execute(
+                text(
+                    "INSERT INTO ratings (session_id, moment, area, value) "
+                    "VALUES (:session, :moment, :area, :value)"
+                ),
+                {"session": session_id, "moment": moment, "area": area, "value": value},
+            )
+
+    def forget(self, uid: str) -> bool:
+        """Delete one session and everything recorded with it; False if there was none."""
+        from sqlalchemy import text
+
+        with self.engine.begin() as connection:
+            gone = connection.execute(text("DELETE FROM sessions WHERE uid = :uid"), {"uid": uid})
+        return gone.rowcount > 0
+
+    # -- reading ---------------------------------------------------------------------------------
+    def sessions(self, limit: int | None = None) -> list[SessionRecord]:
+        """Recent sessions, newest first."""
+        from sqlalchemy import text
+
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT s.id, s.uid, s.started_at, s.ended_at, s.routine, s.planned_seconds, "
+                    "s.finished, COUNT(st.id), COALESCE(SUM(st.held_seconds), 0) FROM sessions s "
+                    "LEFT JOIN steps st ON st.session_id = s.id GROUP BY s.id "
+                    "ORDER BY s.started_at DESC, s.id DESC"
+                    + (f" LIMIT {int(limit)}" if limit else "")
+                )
+            ).all()
+            ratings: dict[int, dict[str, dict[str, int]]] = {}
+            for session_id, moment, area, value in connection.execute(
+                text("SELECT session_id, moment, area, value FROM ratings")
+            ):
+                ratings.setdefault(session_id, {}).setdefault(moment, {})[area] = value
+        return [
+            SessionRecord(
+                uid,
+                _as_datetime(started),
+                _as_datetime(ended) if ended else None,
+                routine,
+                planned,
+                bool(finished),
+                int(steps),
+                float(held),
+                ratings.get(sid, {}).get("before", {}),
+                ratings.get(sid, {}).get("after", {}),
+            )
+            for sid, uid, started, ended, routine, planned, finished, steps, held in rows
+        ]
+
+    def steps(self) -> list[tuple[str, str | None, float, dict[str, int], datetime]]:
+        """Every step recorded: (pose, side, seconds held, areas, session start)."""
+        from sqlalchemy import text
+
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT st.pose, st.side, st.held_seconds, st.areas, s.started_at "
+                    "FROM steps st JOIN sessions s ON s.id = st.session_id"
+                )
+            ).all()
+        return [(p, side, float(h), json.loads(a), _as_datetime(t)) for p, side, h, a, t in rows]
+
+    # -- moving history ----------------------------------------------------------------------
+    def export(self) -> dict[str, Any]:
+        """Everything, as plain data: import it into another store to get the same history."""
+        from sqlalchemy import text
+
+        with self.engine.connect() as connection:
+            sessions = (
+                connection.execute(text("SELECT * FROM sessions ORDER BY id")).mappings().all()
+            )
+            steps = (
+                connection.execute(text("SELECT * FROM steps ORDER BY session_id, position, id"))
+                .mappings()
+                .all()
+            )
+            ratings = connection.execute(text("SELECT * FROM ratings ORDER BY id")).mappings().all()
+        by_id: dict[int, dict[str, Any]] = {}
+        for row in sessions:
+            by_id[row["id"]] = {
+                "uid": row["uid"],
+                "started_at": _stamp(row["started_at"]),
+                "ended_at": _stamp(row["ended_at"]) if row["ended_at"] else None,
+                "routine": row["routine"],
+                "needs": json.loads(row["needs"]),
+                "planned_seconds": row["planned_seconds"],
+                "finished": bool(row["finished"]),
+                "steps": [],
+                "ratings": {"before": {}, "after": {}},
+            }
+        for row in steps:
+            by_id[row["session_id"]]["steps"].append(
+                {
+                    k: row[k]
+                    for k in (
+                        "position",
+                        "pose",
+                        "side",
+                        "planned_seconds",
+                        "held_seconds",
+                        "outcome",
+                    )
+                }
+                | {"areas": json.loads(row["areas"]), "done_at": _stamp(row["done_at"])}
+            )
+        for row in ratings:
+            by_id[row["session_id"]]["ratings"][row["moment"]][row["area"]] = row["value"]
+        return {"format": "unknot-history", "version": 1, "sessions": list(by_id.values())}
+
+    def import_(self, data: dict[str, Any]) -> int:
+        """Sessions from an export; one already here (same uid) is skipped. Returns how many."""
+        from sqlalchemy import text
+
+        added = 0
+        with self.engine.begin() as connection:
+            known = {uid for (uid,) in connection.execute(text("SELECT uid FROM sessions"))}
+            for session in data["sessions"]:
+                if session["uid"] in known:
+                    continue
+                row = connection.execute(
+                    text(
+                        "INSERT INTO sessions (uid, started_at, ended_at, routine, needs, "
+                        "planned_seconds, finished) VALUES (:uid, :started, :ended, :routine, "
+                        ":needs, :planned, :finished) RETURNING id"
+                    ),
+                    {
+                        "uid": session["uid"],
+                        "started": _as_datetime(session["started_at"]),
+                        "ended": _as_datetime(session["ended_at"]) if session["ended_at"] else None,
+                        "routine": session["routine"],
+                        "needs": json.dumps(session["needs"], sort_keys=True),
+                        "planned": session["planned_seconds"],
+                        "finished": session["finished"],
+                    },
+                ).one()
+                for step in session["steps"]:
+                    connection.execute(
+                        text(
+                            "INSERT INTO steps (session_id, position, pose, side, planned_seconds, "
+                            "held_seconds, outcome, areas, done_at) VALUES (:session, :position, "
+                            ":pose, :side, :planned, :held, :outcome, :areas, :done)"
+                        ),
+                        {
+                            "session": row[0], "position": step["position"], "pose": step["pose"],
+                            "side": step["side"], "planned": step["planned_seconds"],
+                            "held": step["held_seconds"], "outcome": step["outcome"],
+                            "areas": json.dumps(step["areas"]),
+                            "done": _as_datetime(step["done_at"]),
+                        },
+                    )  # fmt: skip
+                for moment in ("before", "after"):
+                    self._ratings(connection, int(row[0]), moment, session["ratings"][moment])
+                added += 1
+        return added
+
+
+def _as_datetime(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    result = _utc(value)
+    assert result is not None
+    return result
+
+
+def _stamp(value: Any) -> str:
+    return _as_datetime(value).isoformat()
+
+
+# -- what the history says ---------------------------------------------------------------------
+def streaks(days: Iterable[date], today: date) -> tuple[int, int]:
+    """(current, longest) runs of consecutive days with a session; today may still be to come."""
+    ordered = sorted(set(days))
+    longest = run = 0
+    previous: date | None = None
+    for day in ordered:
+        run = run + 1 if previous is not None and day - previous == timedelta(days=1) else 1
+        longest = max(longest, run)
+        previous = day
+    current = 0
+    day = today if today in ordered else today - timedelta(days=1)
+    present = set(ordered)
+    while day in present:
+        current += 1
+        day -= timedelta(days=1)
+    return current, longest
+
+
+def stats(store: Store, today: date | None = None) -> dict[str, Any]:
+    """Streaks, minutes per week, areas stretched most and least, tightness before and after."""
+    today = today or datetime.now().astimezone().date()
+    sessions = store.sessions()
+    local_days = [s.started_at.astimezone().date() for s in sessions]
+    current, longest = streaks(local_days, today)
+    weeks: dict[str, float] = {}
+    for session, day in zip(sessions, local_days, strict=True):
+        monday = day - timedelta(days=day.weekday())
+        weeks[monday.isoformat()] = weeks.get(monday.isoformat(), 0.0) + session.held_seconds / 60
+    areas: dict[str, float] = {}
+    for _, _, held, stretched, _ in store.steps():
+        for area in stretched:
+            areas[area] = areas.get(area, 0.0) + held
+    ranked = sorted(areas.items(), key=lambda kv: -kv[1])
+    tightness: dict[str, dict[str, Any]] = {}
+    for session in sessions:
+        for area in set(session.before) & set(session.after):
+            entry = tightness.setdefault(area, {"sessions": 0, "before": 0.0, "after": 0.0})
+            entry["sessions"] += 1
+            entry["before"] += session.before[area]
+            entry["after"] += session.after[area]
+    for entry in tightness.values():
+        entry["before"] = round(entry["before"] / entry["sessions"], 2)
+        entry["after"] = round(entry["after"] / entry["sessions"], 2)
+    return {
+        "sessions": len(sessions),
+        "finished": sum(s.status == "finished" for s in sessions),
+        "minutes": round(sum(s.held_seconds for s in sessions) / 60, 1),
+        "streak": {"current_days": current, "longest_days": longest},
+        "minutes_per_week": {week: round(m, 1) for week, m in sorted(weeks.items())},
+        "areas_most": [{"area": a, "minutes": round(s / 60, 1)} for a, s in ranked[:3]],
+        "areas_least": [{"area": a, "minutes": round(s / 60, 1)} for a, s in ranked[-3:][::-1]],
+        "tightness": dict(sorted(tightness.items())),
+    }
+
+
+def parse_ratings(text: str | None, option: str) -> dict[str, int]:
+    """`hips:6,calves:4` -> {area: 0-10}, groups expanded to their areas."""
+    if not text:
+        return {}
+    from unknot.vocabulary import vocabulary
+
+    ratings: dict[str, int] = {}
+    for word in (w.strip() for w in text.split(",") if w.strip()):
+        name, _, value = word.partition(":")
+        if not value.strip().isdigit() or not RATING_RANGE[0] <= int(value) <= RATING_RANGE[1]:
+            raise UnknotError(
+                f"{word!r} has no rating from 0 to 10",
+                field=option,
+                expected="areas with how tight they feel, 0 to 10: hips:6,calves:4",
+            )
+        for area in vocabulary().resolve_areas([name.strip()], field=option):
+            ratings[area] = int(value)
+    return ratings

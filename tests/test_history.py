@@ -1,0 +1,142 @@
+"""Every session remembered: steps as they finish, partial sessions kept, several writers,
+export and import, forgetting, and a database that is not ours left alone."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from click.testing import Result
+
+from conftest import UNKNOT
+from unknot.history import Store, stats, streaks
+
+
+def go(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [UNKNOT, "go", "after-long-run", "--voice", "none", *args],
+        capture_output=True, text=True, timeout=120, env=env or dict(os.environ),
+    )  # fmt: skip
+
+
+def test_a_guided_session_is_recorded_step_by_step_with_ratings() -> None:
+    done = go("--minutes", "3", "--speed", "300", "--before", "hips:7", "--after", "hips:3")
+    assert done.returncode == 0, done.stderr
+    (session,) = Store().sessions()
+    assert session.status == "finished" and session.routine == "after-long-run"
+    assert session.steps == 5 and session.held_seconds > 120
+    assert session.before["glutes"] == 7 and session.after["glutes"] == 3
+    figures = stats(Store())
+    assert figures["sessions"] == 1 and figures["streak"]["current_days"] == 1
+    assert figures["tightness"]["glutes"] == {"sessions": 1, "before": 7.0, "after": 3.0}
+
+
+def test_a_session_killed_halfway_is_kept_as_partial() -> None:
+    process = subprocess.Popen(
+        [UNKNOT, "go", "after-long-run", "--voice", "none", "--speed", "20"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    for _ in range(3):  # three steps have begun, so at least two are written
+        process.stdout.readline()
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    (session,) = Store().sessions()
+    assert session.status == "partial"
+    assert session.steps >= 2
+
+
+def test_two_writers_at_once_lose_nothing() -> None:
+    runs = [
+        subprocess.Popen(
+            [UNKNOT, "go", "after-long-run", "--voice", "none", "--minutes", "4", "--speed", "200"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for run in runs:
+        assert run.wait(timeout=120) == 0, run.stderr.read() if run.stderr else ""
+    sessions = Store().sessions()
+    assert len(sessions) == 2
+    assert all(s.status == "finished" and s.steps > 0 for s in sessions)
+    assert sessions[0].steps == sessions[1].steps
+
+
+def test_export_then_import_round_trips_exactly(run: Callable[..., Result], tmp_path: Path) -> None:
+    assert go("--minutes", "2", "--speed", "300", "--before", "calves:5").returncode == 0
+    first = tmp_path / "first.json"
+    assert run("history", "export", str(first)).exit_code == 0
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    imported = run("history", "--database", other, "import", str(first))
+    assert imported.exit_code == 0 and "Imported 1 sessions" in imported.stdout
+    again = run("history", "--database", other, "import", str(first))
+    assert "Imported 0 sessions (1 were here already)" in again.stdout  # idempotent
+    second = tmp_path / "second.json"
+    assert run("history", "--database", other, "export", str(second)).exit_code == 0
+    assert json.loads(first.read_text()) == json.loads(second.read_text())
+
+
+def test_forget_deletes_one_session(run: Callable[..., Result]) -> None:
+    assert go("--minutes", "2", "--speed", "300").returncode == 0
+    assert go("--minutes", "2", "--speed", "300").returncode == 0
+    keep, drop = Store().sessions()
+    result = run("history", "forget", drop.uid[:8])
+    assert result.exit_code == 0
+    assert [s.uid for s in Store().sessions()] == [keep.uid]
+    unknown = run("history", "forget", "zzzz")
+    assert unknown.exit_code == 2 and "0 sessions match 'zzzz'" in unknown.stderr
+
+
+def test_a_file_that_is_not_our_database_is_left_alone(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    foreign = tmp_path / "notes.db"
+    foreign.write_bytes(b"my own notes, not a database")
+    result = run("history", "--database", f"sqlite:///{foreign}")
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "is not an unknot history" in result.stderr and "left untouched" in result.stderr
+    assert foreign.read_bytes() == b"my own notes, not a database"
+
+
+def test_history_and_stats_as_json(run: Callable[..., Result]) -> None:
+    assert go("--minutes", "3", "--speed", "300").returncode == 0
+    listed = json.loads(run("history", "--json").stdout)
+    assert listed[0]["status"] == "finished" and listed[0]["steps"] == 5
+    figures = json.loads(run("stats", "--json").stdout)
+    assert figures["sessions"] == 1 and figures["areas_most"]
+
+
+def test_streaks_count_consecutive_days() -> None:
+    days = [date(2026, 11, d) for d in (1, 2, 3, 5, 6, 20, 21, 22, 23)]
+    assert streaks(days, today=date(2026, 11, 24)) == (4, 4)  # yesterday's run still counts
+    assert streaks(days, today=date(2026, 11, 26)) == (0, 4)
+    assert streaks([], today=date(2026, 11, 24)) == (0, 0)
+
+
+def test_bad_ratings_get_one_line(run: Callable[..., Result]) -> None:
+    result = run("go", "after-long-run", "--before", "hips:11", "--voice", "none", "--speed", "500")
+    assert result.exit_code == 2
+    assert "--before: 'hips:11' has no rating from 0 to 10" in result.stderr
+
+
+def test_the_session_is_recorded_even_when_quit_with_q_or_sigterm() -> None:
+    process = subprocess.Popen(
+        [UNKNOT, "go", "after-long-run", "--voice", "none", "--speed", "10"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    process.stdout.readline()
+    time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=10) == 0
+    (session,) = Store().sessions()
+    assert session.status == "stopped"
