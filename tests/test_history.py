@@ -140,3 +140,24 @@ def test_the_session_is_recorded_even_when_quit_with_q_or_sigterm() -> None:
     assert process.wait(timeout=10) == 0
     (session,) = Store().sessions()
     assert session.status == "stopped"
+
+
+def test_stats_draws_its_charts(run: Callable[..., Result], tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    from PIL import Image
+
+    for before in ("hips:8", "hips:6,calves:5"):
+        done = go("--minutes", "2", "--speed", "300", "--before", before, "--after", "hips:3")
+        assert done.returncode == 0, done.stderr
+    png, svg = tmp_path / "stats.png", tmp_path / "stats.svg"
+    assert run("stats", "--plot", str(png)).exit_code == 0
+    with Image.open(png) as picture:
+        assert picture.size[0] >= 800 and picture.size[1] >= 700
+        assert len(picture.getcolors(1 << 20) or []) > 50  # drawn, not blank
+    assert run("stats", "--plot", str(svg)).exit_code == 0
+    text = svg.read_text()
+    ET.fromstring(text)
+    assert "Minutes stretched per week" in text and "hips" in text
+    bad = run("stats", "--plot", str(tmp_path / "stats.gif"))
+    assert bad.exit_code == 2 and "a file ending in .png or .svg" in bad.stderr

@@ -512,13 +512,27 @@ def history_import(database: str | None, file: str) -> None:
 
 @cli.command()
 @database_option
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Also draw the charts (minutes per week, tightness before and after) to a .png or .svg.",
+)
 @json_option
-def stats(database: str | None, as_json: bool) -> None:
+def stats(database: str | None, plot_path: str | None, as_json: bool) -> None:
     """Streaks, minutes per week, areas stretched most and least, tightness before and after."""
     from unknot.history import Store
     from unknot.history import stats as history_stats
 
-    data = history_stats(Store(database))
+    store = Store(database)
+    data = history_stats(store)
+    if plot_path:
+        from pathlib import Path
+
+        from unknot.charts import plot
+
+        plot(store.sessions(), Path(plot_path))
+        click.echo(f"Wrote {plot_path}.", err=True)
     if as_json:
         print_json(data)
         return
