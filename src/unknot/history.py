@@ -274,18 +274,19 @@ class Store:
             for sid, uid, started, ended, routine, planned, finished, steps, held in rows
         ]
 
-    def steps(self) -> list[tuple[str, str | None, float, dict[str, int], datetime]]:
-        """Every step recorded: (pose, side, seconds held, areas, session start)."""
+    def area_seconds(self) -> dict[str, float]:
+        """Seconds held in poses that stretch each area, over the whole history."""
         from sqlalchemy import text
 
-        with self.engine.connect() as connection:
+        with self.engine.connect() as connection:  # summed per pose's areas by the database
             rows = connection.execute(
-                text(
-                    "SELECT st.pose, st.side, st.held_seconds, st.areas, s.started_at "
-                    "FROM steps st JOIN sessions s ON s.id = st.session_id"
-                )
+                text("SELECT areas, SUM(held_seconds) FROM steps GROUP BY areas")
             ).all()
-        return [(p, side, float(h), json.loads(a), _as_datetime(t)) for p, side, h, a, t in rows]
+        totals: dict[str, float] = {}
+        for areas, held in rows:
+            for area in json.loads(areas):
+                totals[area] = totals.get(area, 0.0) + float(held)
+        return totals
 
     # -- moving history ----------------------------------------------------------------------
     def export(self) -> dict[str, Any]:
@@ -422,10 +423,7 @@ def stats(store: Store, today: date | None = None) -> dict[str, Any]:
     for session, day in zip(sessions, local_days, strict=True):
         monday = day - timedelta(days=day.weekday())
         weeks[monday.isoformat()] = weeks.get(monday.isoformat(), 0.0) + session.held_seconds / 60
-    areas: dict[str, float] = {}
-    for _, _, held, stretched, _ in store.steps():
-        for area in stretched:
-            areas[area] = areas.get(area, 0.0) + held
+    areas = store.area_seconds()
     ranked = sorted(areas.items(), key=lambda kv: -kv[1])
     tightness: dict[str, dict[str, Any]] = {}
     for session in sessions:
