@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,69 @@ def write_routine(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[tuple[str, int]]:
+    """A real PostgreSQL (Debian's package, which scripts/test installs) in a temporary folder,
+    run as the unprivileged postgres user on 127.0.0.1, for this test run only."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+    if not bins:
+        pytest.fail(
+            "PostgreSQL is not installed: scripts/test installs it (apt-get install postgresql)"
+        )
+    folder = Path(tempfile.mkdtemp(prefix="unknot-pg-"))
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_postgres:
+        shutil.chown(folder, "postgres", "postgres")
+    data, port = folder / "data", _free_port()
+    subprocess.run(
+        [*as_postgres, str(bins[-1] / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
+         "--no-sync"], check=True, capture_output=True,
+    )  # fmt: skip
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(
+        [*as_postgres, str(bins[-1] / "pg_ctl"), "-D", str(data), "-o", options,
+         "-l", str(folder / "log"), "-w", "start"], check=True, capture_output=True,
+    )  # fmt: skip
+    try:
+        yield str(bins[-1]), port
+    finally:
+        subprocess.run(
+            [*as_postgres, str(bins[-1] / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """A fresh, empty history on each engine: SQLite in a file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'history.db'}"
+    else:
+        import psycopg
+
+        _, port = request.getfixturevalue("postgres_server")
+        name = f"unknot_{os.getpid()}_{abs(hash(tmp_path)) % 10**8}"
+        with psycopg.connect(
+            f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True
+        ) as c:
+            c.execute(f'CREATE DATABASE "{name}"')
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"
+    monkeypatch.setenv("UNKNOT_DATABASE_URL", url)
+    return url

@@ -25,7 +25,7 @@ def go(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPro
     )  # fmt: skip
 
 
-def test_a_guided_session_is_recorded_step_by_step_with_ratings() -> None:
+def test_a_guided_session_is_recorded_step_by_step_with_ratings(database: str) -> None:
     done = go("--minutes", "3", "--speed", "300", "--before", "hips:7", "--after", "hips:3")
     assert done.returncode == 0, done.stderr
     (session,) = Store().sessions()
@@ -37,7 +37,7 @@ def test_a_guided_session_is_recorded_step_by_step_with_ratings() -> None:
     assert figures["tightness"]["glutes"] == {"sessions": 1, "before": 7.0, "after": 3.0}
 
 
-def test_a_session_killed_halfway_is_kept_as_partial() -> None:
+def test_a_session_killed_halfway_is_kept_as_partial(database: str) -> None:
     process = subprocess.Popen(
         [UNKNOT, "go", "after-long-run", "--voice", "none", "--speed", "20"],
         stdout=subprocess.PIPE, text=True,
@@ -52,7 +52,7 @@ def test_a_session_killed_halfway_is_kept_as_partial() -> None:
     assert session.steps >= 2
 
 
-def test_two_writers_at_once_lose_nothing() -> None:
+def test_two_writers_at_once_lose_nothing(database: str) -> None:
     runs = [
         subprocess.Popen(
             [UNKNOT, "go", "after-long-run", "--voice", "none", "--minutes", "4", "--speed", "200"],
@@ -70,7 +70,9 @@ def test_two_writers_at_once_lose_nothing() -> None:
     assert sessions[0].steps == sessions[1].steps
 
 
-def test_export_then_import_round_trips_exactly(run: Callable[..., Result], tmp_path: Path) -> None:
+def test_export_then_import_round_trips_exactly(
+    run: Callable[..., Result], tmp_path: Path, database: str
+) -> None:
     assert go("--minutes", "2", "--speed", "300", "--before", "calves:5").returncode == 0
     first = tmp_path / "first.json"
     assert run("history", "export", str(first)).exit_code == 0
@@ -84,7 +86,7 @@ def test_export_then_import_round_trips_exactly(run: Callable[..., Result], tmp_
     assert json.loads(first.read_text()) == json.loads(second.read_text())
 
 
-def test_forget_deletes_one_session(run: Callable[..., Result]) -> None:
+def test_forget_deletes_one_session(run: Callable[..., Result], database: str) -> None:
     assert go("--minutes", "2", "--speed", "300").returncode == 0
     assert go("--minutes", "2", "--speed", "300").returncode == 0
     keep, drop = Store().sessions()
@@ -107,7 +109,7 @@ def test_a_file_that_is_not_our_database_is_left_alone(
     assert foreign.read_bytes() == b"my own notes, not a database"
 
 
-def test_history_and_stats_as_json(run: Callable[..., Result]) -> None:
+def test_history_and_stats_as_json(run: Callable[..., Result], database: str) -> None:
     assert go("--minutes", "3", "--speed", "300").returncode == 0
     listed = json.loads(run("history", "--json").stdout)
     assert listed[0]["status"] == "finished" and listed[0]["steps"] == 5
@@ -128,7 +130,7 @@ def test_bad_ratings_get_one_line(run: Callable[..., Result]) -> None:
     assert "--before: 'hips:11' has no rating from 0 to 10" in result.stderr
 
 
-def test_the_session_is_recorded_even_when_quit_with_q_or_sigterm() -> None:
+def test_the_session_is_recorded_even_when_quit_with_q_or_sigterm(database: str) -> None:
     process = subprocess.Popen(
         [UNKNOT, "go", "after-long-run", "--voice", "none", "--speed", "10"],
         stdout=subprocess.PIPE, text=True,
