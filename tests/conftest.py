@@ -50,6 +50,7 @@ def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("UNKNOT_CACHE_DIR", str(folder))
     # ...and a history of its own: no test writes to the person's real one.
     monkeypatch.setenv("UNKNOT_DATABASE_URL", f"sqlite:///{tmp_path / 'history.db'}")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # sessions kept while offline
     return folder
 
 

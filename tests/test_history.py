@@ -66,7 +66,7 @@ def test_two_writers_at_once_lose_nothing(database: str) -> None:
         assert run.wait(timeout=120) == 0, run.stderr.read() if run.stderr else ""
     sessions = Store().sessions()
     assert len(sessions) == 2
-    assert all(s.status == "finished" and s.steps > 0 for s in sessions)
+    assert all(s.status == "finished" and s.steps > 0 for s in sessions), sessions
     assert sessions[0].steps == sessions[1].steps
 
 
@@ -163,3 +163,40 @@ def test_stats_draws_its_charts(run: Callable[..., Result], tmp_path: Path) -> N
     assert "Minutes stretched per week" in text and "hips" in text
     bad = run("stats", "--plot", str(tmp_path / "stats.gif"))
     assert bad.exit_code == 2 and "a file ending in .png or .svg" in bad.stderr
+
+
+def test_an_older_history_is_migrated_forward_after_a_backup(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, inspect
+
+    from unknot.history import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    url = f"sqlite:///{path}"
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with create_engine(url).begin() as connection:  # a history as the first release left it
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    store = Store(url)
+    assert (tmp_path / "old.db.before-0001.bak").exists()
+    indexes = {i["name"] for i in inspect(store.engine).get_indexes("sessions")}
+    assert "sessions_by_start" in indexes
+    assert store.sessions() == []
+
+
+def test_a_database_that_cannot_be_reached_keeps_the_session_for_later(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    down = "postgresql+psycopg://postgres@127.0.0.1:1/unknot"  # nothing listens on port 1
+    env = dict(os.environ, UNKNOT_DATABASE_URL=down)
+    done = go("--minutes", "2", "--speed", "300", "--before", "hips:5", env=env)
+    assert done.returncode == 0
+    assert "Session complete" in done.stdout
+    (notice,) = [line for line in done.stderr.splitlines() if line.strip()]
+    assert "cannot be reached" in notice and "this session is kept in" in notice
+    back = run("history", "--json")  # the database is back (here: the test's own SQLite)
+    (session,) = json.loads(back.stdout)
+    assert session["status"] == "finished" and session["before"]["glutes"] == 5
+    assert not list((tmp_path / "data" / "unknot" / "pending").glob("*.json"))

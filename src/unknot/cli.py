@@ -293,7 +293,7 @@ def go(
     """
     import sys
 
-    from unknot.history import Store, parse_ratings
+    from unknot.history import PendingSession, Store, UnreachableError, parse_ratings
     from unknot.player import Player
     from unknot.terminal import guide
 
@@ -303,7 +303,16 @@ def go(
     asking = speed == 1 and sys.stdin.isatty() and sys.stdout.isatty()
     if before is None and asking:
         ratings_before = _ask_ratings("Before you start")
-    store = Store(database)
+    store: Store | PendingSession
+    try:
+        store = Store(database)
+    except UnreachableError as err:  # the session still runs; its record waits in a local file
+        store = PendingSession()
+        click.echo(
+            f"unknot: {err.line()}; this session is kept in {store.path} and added to the "
+            "history the next time it can be reached",
+            err=True,
+        )
     needs = {k: v for k, v in plan.needs._asdict().items() if v not in (None, (), {})}
     session = store.start_session(
         plan.timeline.routine.name, needs, plan.timeline.total, ratings_before

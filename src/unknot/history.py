@@ -14,7 +14,8 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -27,6 +28,12 @@ if TYPE_CHECKING:
     from unknot.player import StepRecord
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class UnreachableError(UnknotError):
+    """The database exists somewhere but cannot be reached now (a server down, a lost network)."""
+
+
 RATING_RANGE = (0, 10)
 
 
@@ -49,6 +56,14 @@ class SessionRecord(NamedTuple):
         return "finished" if self.finished else "stopped"
 
 
+def data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    folder = Path(user_data_dir("unknot"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def database_url(explicit: str | None = None) -> str:
     """Where the history lives: --database, else UNKNOT_DATABASE_URL, else the user's data dir."""
     if explicit:
@@ -56,11 +71,7 @@ def database_url(explicit: str | None = None) -> str:
     configured = os.environ.get("UNKNOT_DATABASE_URL")
     if configured:
         return configured
-    from platformdirs import user_data_dir
-
-    folder = Path(user_data_dir("unknot"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'history.db'}"
+    return f"sqlite:///{data_dir() / 'history.db'}"
 
 
 def _now() -> datetime:
@@ -99,12 +110,54 @@ class Store:
                 cursor.close()
 
         try:
-            self._migrate()
+            with self._migration_lock():
+                self._migrate()
         except OperationalError as err:
-            raise UnknotError(
+            raise UnreachableError(
                 f"cannot be reached ({str(err.orig).splitlines()[0]})", where=self.url,
                 expected="a database unknot can open (check --database or UNKNOT_DATABASE_URL)",
             ) from None  # fmt: skip
+        self.added_from_pending = self._add_pending()
+
+    def _add_pending(self) -> int:
+        """Sessions kept in local files while the database could not be reached, added now."""
+        added = 0
+        for kept in sorted(PendingSession.folder().glob("*.json")):
+            try:
+                session = json.loads(kept.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue  # being written this very moment, or damaged: left for later
+            added += self.import_({"sessions": [session]})
+            kept.unlink(missing_ok=True)
+        return added
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        """One process at a time checks and migrates the schema (others wait, then find it done).
+
+        SQLite: a lock file beside the database (pysqlite runs DDL outside any transaction, so
+        another process could see half a schema). PostgreSQL: an advisory lock."""
+        database = self.engine.url.database
+        if self.engine.dialect.name == "sqlite" and database and database != ":memory:":
+            import fcntl
+
+            with Path(f"{database}.lock").open("a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+        elif self.engine.dialect.name == "postgresql":
+            from sqlalchemy import text
+
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT pg_advisory_lock(726354)"))
+                try:
+                    yield
+                finally:
+                    connection.execute(text("SELECT pg_advisory_unlock(726354)"))
+        else:
+            yield
 
     # -- schema ----------------------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -113,7 +166,7 @@ class Store:
         from alembic.runtime.migration import MigrationContext
         from alembic.script import ScriptDirectory
         from sqlalchemy import inspect
-        from sqlalchemy.exc import DatabaseError
+        from sqlalchemy.exc import DatabaseError, OperationalError
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
@@ -122,6 +175,8 @@ class Store:
             with self.engine.connect() as connection:
                 tables = set(inspect(connection).get_table_names())
                 current = MigrationContext.configure(connection).get_current_revision()
+        except OperationalError:
+            raise  # cannot be reached: reported as such by the caller
         except DatabaseError as err:
             problem = str(err.orig).splitlines()[0]
             raise UnknotError(
@@ -465,3 +520,53 @@ def parse_ratings(text: str | None, option: str) -> dict[str, int]:
         for area in vocabulary().resolve_areas([name.strip()], field=option):
             ratings[area] = int(value)
     return ratings
+
+
+class PendingSession:
+    """A session kept in a local file while the database cannot be reached, in the export's
+    format; the next time a Store opens, it is added to the history and the file removed."""
+
+    def __init__(self) -> None:
+        self.uid = str(uuid.uuid4())
+        self.path = self.folder() / f"{self.uid}.json"
+        self.data: dict[str, Any] = {}
+
+    @staticmethod
+    def folder() -> Path:
+        folder = data_dir() / "pending"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def _save(self) -> None:
+        temporary = self.path.with_name(f".{self.path.name}.tmp")
+        temporary.write_text(json.dumps(self.data), encoding="utf-8")
+        temporary.replace(self.path)
+
+    def start_session(
+        self, routine: str, needs: dict[str, Any], planned_seconds: int, before: dict[str, int]
+    ) -> int:
+        self.data = {
+            "uid": self.uid, "started_at": _now().isoformat(), "ended_at": None,
+            "routine": routine, "needs": needs, "planned_seconds": planned_seconds,
+            "finished": False, "steps": [], "ratings": {"before": before, "after": {}},
+        }  # fmt: skip
+        self._save()
+        return 0
+
+    def record_step(self, session_id: int, position: int, record: StepRecord) -> None:
+        entry = record.entry
+        self.data["steps"].append(
+            {
+                "position": position, "pose": entry.name, "side": entry.side,
+                "planned_seconds": entry.hold, "held_seconds": record.held,
+                "outcome": record.outcome.value,
+                "areas": dict(entry.pose.areas) if entry.pose else {},
+                "done_at": _now().isoformat(),
+            }
+        )  # fmt: skip
+        self._save()
+
+    def finish(self, session_id: int, finished: bool, after: dict[str, int]) -> None:
+        self.data.update(ended_at=_now().isoformat(), finished=finished)
+        self.data["ratings"]["after"] = after
+        self._save()
