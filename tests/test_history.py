@@ -84,6 +84,18 @@ def test_export_then_import_round_trips_exactly(
     second = tmp_path / "second.json"
     assert run("history", "--database", other, "export", str(second)).exit_code == 0
     assert json.loads(first.read_text()) == json.loads(second.read_text())
+    # The same through CSV, into a third history.
+    sheet = tmp_path / "history.csv"
+    assert run("history", "export", str(sheet)).exit_code == 0
+    third = f"sqlite:///{tmp_path / 'third.db'}"
+    assert "Imported 1 sessions" in run("history", "--database", third, "import", str(sheet)).stdout
+    final = tmp_path / "third.json"
+    assert run("history", "--database", third, "export", str(final)).exit_code == 0
+    assert json.loads(first.read_text()) == json.loads(final.read_text())
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    result = run("history", "import", str(bad))
+    assert result.exit_code == 2 and "is not an unknot history export" in result.stderr
 
 
 def test_forget_deletes_one_session(run: Callable[..., Result], database: str) -> None:

@@ -479,19 +479,23 @@ def history_forget(database: str | None, session_id: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @click.pass_obj
 def history_export(database: str | None, file: str) -> None:
-    """Write the whole history to FILE (.json), to keep or to import elsewhere."""
+    """Write the whole history to FILE (.json or .csv), to keep or to import elsewhere."""
     from pathlib import Path
 
     from unknot import card
-    from unknot.history import Store
+    from unknot.history import Store, to_csv
 
     path = Path(file)
-    if path.suffix.lower() != ".json":
-        raise UnknotError("cannot export there", where=file, expected="a file ending in .json")
+    if path.suffix.lower() not in (".json", ".csv"):
+        raise UnknotError(
+            "cannot export there", where=file, expected="a file ending in .json or .csv"
+        )
     data = Store(database).export()
-    card.save(
-        path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode(), what="history"
-    )
+    if path.suffix.lower() == ".csv":
+        text = to_csv(data)
+    else:
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    card.save(path, text.encode(), what="history")
     click.echo(f"Wrote {len(data['sessions'])} sessions to {file}.")
 
 
@@ -499,21 +503,22 @@ def history_export(database: str | None, file: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @click.pass_obj
 def history_import(database: str | None, file: str) -> None:
-    """Add the sessions in FILE (from `history export`); ones already here are skipped."""
+    """Add the sessions in FILE (.json or .csv from `history export`); ones already here are
+    skipped."""
     from pathlib import Path
 
-    from unknot.history import Store
+    from unknot.history import Store, from_csv
     from unknot.yamlfile import read_text
 
     text = read_text(Path(file), what="history export")
     try:
-        data = json.loads(text)
+        data = from_csv(text) if file.lower().endswith(".csv") else json.loads(text)
         assert data.get("format") == "unknot-history" and isinstance(data["sessions"], list)
-    except (ValueError, AssertionError, AttributeError, KeyError):
+    except (ValueError, AssertionError, AttributeError, KeyError, TypeError):
         raise UnknotError(
             "is not an unknot history export",
             where=file,
-            expected="a file from `unknot history export`",
+            expected="a .json or .csv file from `unknot history export`",
         ) from None
     added = Store(database).import_(data)
     click.echo(f"Imported {added} sessions ({len(data['sessions']) - added} were here already).")

@@ -570,3 +570,69 @@ class PendingSession:
         self.data.update(ended_at=_now().isoformat(), finished=finished)
         self.data["ratings"]["after"] = after
         self._save()
+
+
+CSV_COLUMNS = (
+    "session", "started_at", "ended_at", "routine", "needs", "planned_seconds", "finished",
+    "before", "after", "position", "pose", "side", "step_planned_seconds", "held_seconds",
+    "outcome", "areas", "done_at",
+)  # fmt: skip
+
+
+def to_csv(data: dict[str, Any]) -> str:
+    """An export as CSV: one row per step, the session's fields on each (a session without
+    steps gets one row with the step's fields empty); JSON inside cells where a value is a map."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for session in data["sessions"]:
+        head = [
+            session["uid"], session["started_at"], session["ended_at"] or "", session["routine"],
+            json.dumps(session["needs"], sort_keys=True), session["planned_seconds"],
+            int(session["finished"]), json.dumps(session["ratings"]["before"], sort_keys=True),
+            json.dumps(session["ratings"]["after"], sort_keys=True),
+        ]  # fmt: skip
+        for step in session["steps"] or [None]:
+            tail = ["", "", "", "", "", "", "", ""] if step is None else [
+                step["position"], step["pose"], step["side"] or "", step["planned_seconds"],
+                repr(float(step["held_seconds"])), step["outcome"],
+                json.dumps(step["areas"], sort_keys=True), step["done_at"],
+            ]  # fmt: skip
+            writer.writerow(head + tail)
+    return out.getvalue()
+
+
+def from_csv(text: str) -> dict[str, Any]:
+    """The export that `to_csv` wrote, back as data."""
+    import csv
+    import io
+
+    reader = csv.DictReader(io.StringIO(text))
+    if tuple(reader.fieldnames or ()) != CSV_COLUMNS:
+        raise ValueError("not an unknot history CSV")
+    sessions: dict[str, dict[str, Any]] = {}
+    for row in reader:
+        session = sessions.setdefault(
+            row["session"],
+            {
+                "uid": row["session"], "started_at": row["started_at"],
+                "ended_at": row["ended_at"] or None, "routine": row["routine"],
+                "needs": json.loads(row["needs"]), "planned_seconds": int(row["planned_seconds"]),
+                "finished": row["finished"] == "1", "steps": [],
+                "ratings": {"before": json.loads(row["before"]), "after": json.loads(row["after"])},
+            },
+        )  # fmt: skip
+        if row["position"]:
+            session["steps"].append(
+                {
+                    "position": int(row["position"]), "pose": row["pose"],
+                    "side": row["side"] or None,
+                    "planned_seconds": int(row["step_planned_seconds"]),
+                    "held_seconds": float(row["held_seconds"]), "outcome": row["outcome"],
+                    "areas": json.loads(row["areas"]), "done_at": row["done_at"],
+                }
+            )  # fmt: skip
+    return {"format": "unknot-history", "version": 1, "sessions": list(sessions.values())}
