@@ -86,7 +86,7 @@ def test_export_then_import_round_trips_exactly(
     assert json.loads(first.read_text()) == json.loads(second.read_text())
     # The same through CSV, into a third history.
     sheet = tmp_path / "history.csv"
-    assert run("history", "export", str(sheet)).exit_code == 0
+    assert run("history", "export", "--csv", str(sheet)).exit_code == 0
     third = f"sqlite:///{tmp_path / 'third.db'}"
     assert "Imported 1 sessions" in run("history", "--database", third, "import", str(sheet)).stdout
     final = tmp_path / "third.json"

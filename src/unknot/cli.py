@@ -476,22 +476,28 @@ def history_forget(database: str | None, session_id: str) -> None:
 
 
 @history.command("export")
+@click.option("--csv", "as_csv", is_flag=True, help="Write CSV (one row per step).")
+@click.option("--json", "as_json", is_flag=True, help="Write JSON (the default for .json).")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @click.pass_obj
-def history_export(database: str | None, file: str) -> None:
-    """Write the whole history to FILE (.json or .csv), to keep or to import elsewhere."""
+def history_export(database: str | None, as_csv: bool, as_json: bool, file: str) -> None:
+    """Write the whole history to FILE as JSON or CSV (chosen by --csv/--json, else the suffix)."""
     from pathlib import Path
 
     from unknot import card
     from unknot.history import Store, to_csv
 
     path = Path(file)
-    if path.suffix.lower() not in (".json", ".csv"):
+    if as_csv and as_json:
+        raise UnknotError("--csv and --json both given", expected="one of them, or neither")
+    if not (as_csv or as_json) and path.suffix.lower() not in (".json", ".csv"):
         raise UnknotError(
-            "cannot export there", where=file, expected="a file ending in .json or .csv"
+            "cannot tell which format to write",
+            where=file,
+            expected="--csv or --json, or a file ending in .json or .csv",
         )
     data = Store(database).export()
-    if path.suffix.lower() == ".csv":
+    if as_csv or (not as_json and path.suffix.lower() == ".csv"):
         text = to_csv(data)
     else:
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
