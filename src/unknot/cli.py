@@ -325,14 +325,17 @@ def go(
         from unknot.voice import voice
 
         sound = Playback(player, voice(voice_name))
-    lines = guide(player, sound=sound)
-    if ratings_after is None:
-        ratings_after = _ask_ratings("And now") if asking else {}
     from unknot.player import summarize
 
-    store.finish(session, summarize(player).finished, ratings_after)
+    lines = guide(player, sound=sound)
+    if ratings_after is None and not asking:
+        ratings_after = {}
+    # The session is closed before the question, so stopping at the prompt loses nothing.
+    store.finish(session, summarize(player).finished, ratings_after or {})
     for line in lines:
         click.echo(line)
+    if ratings_after is None:
+        store.rate(session, "after", _ask_ratings("And now"))
 
 
 def _ask_ratings(moment: str) -> dict[str, int]:

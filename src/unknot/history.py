@@ -285,6 +285,11 @@ class Store:
                 {"session": session_id, "moment": moment, "area": area, "value": value},
             )
 
+    def rate(self, session_id: int, moment: str, ratings: dict[str, int]) -> None:
+        """Add ratings to a session (the after ones, asked once the session is closed)."""
+        with self.engine.begin() as connection:
+            self._ratings(connection, session_id, moment, ratings)
+
     def forget(self, uid: str) -> bool:
         """Delete one session and everything recorded with it; False if there was none."""
         from sqlalchemy import text
@@ -569,6 +574,10 @@ class PendingSession:
     def finish(self, session_id: int, finished: bool, after: dict[str, int]) -> None:
         self.data.update(ended_at=_now().isoformat(), finished=finished)
         self.data["ratings"]["after"] = after
+        self._save()
+
+    def rate(self, session_id: int, moment: str, ratings: dict[str, int]) -> None:
+        self.data["ratings"][moment].update(ratings)
         self._save()
 
 
