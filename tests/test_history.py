@@ -25,6 +25,14 @@ def go(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPro
     )  # fmt: skip
 
 
+def in_background(*args: str) -> subprocess.Popen[str]:
+    """A guided session running on its own, its plain lines readable as they come."""
+    return subprocess.Popen(
+        [UNKNOT, "go", "after-long-run", "--voice", "none", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
 def test_a_guided_session_is_recorded_step_by_step_with_ratings(database: str) -> None:
     done = go("--minutes", "3", "--speed", "300", "--before", "hips:7", "--after", "hips:3")
     assert done.returncode == 0, done.stderr
@@ -38,10 +46,7 @@ def test_a_guided_session_is_recorded_step_by_step_with_ratings(database: str) -
 
 
 def test_a_session_killed_halfway_is_kept_as_partial(database: str) -> None:
-    process = subprocess.Popen(
-        [UNKNOT, "go", "after-long-run", "--voice", "none", "--speed", "20"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    process = in_background("--speed", "20")
     assert process.stdout is not None
     for _ in range(3):  # three steps have begun, so at least two are written
         process.stdout.readline()
@@ -53,15 +58,7 @@ def test_a_session_killed_halfway_is_kept_as_partial(database: str) -> None:
 
 
 def test_two_writers_at_once_lose_nothing(database: str) -> None:
-    runs = [
-        subprocess.Popen(
-            [UNKNOT, "go", "after-long-run", "--voice", "none", "--minutes", "4", "--speed", "200"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
+    runs = [in_background("--minutes", "4", "--speed", "200") for _ in range(2)]
     for run in runs:
         assert run.wait(timeout=120) == 0, run.stderr.read() if run.stderr else ""
     sessions = Store().sessions()
@@ -143,10 +140,7 @@ def test_bad_ratings_get_one_line(run: Callable[..., Result]) -> None:
 
 
 def test_the_session_is_recorded_even_when_quit_with_q_or_sigterm(database: str) -> None:
-    process = subprocess.Popen(
-        [UNKNOT, "go", "after-long-run", "--voice", "none", "--speed", "10"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    process = in_background("--speed", "10")
     assert process.stdout is not None
     process.stdout.readline()
     time.sleep(0.5)

@@ -136,6 +136,14 @@ def routine_options(command: F) -> F:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the data as JSON.")
+FILE = click.Path(dir_okay=False, path_type=str)
+
+
+def file_option(flag: str, name: str, help: str, *, required: bool = False) -> Callable[[F], F]:
+    """An option naming a file to read or write (the command checks what it may be)."""
+    return click.option(flag, name, type=FILE, required=required, help=help)
+
+
 database_option = click.option(
     "--database", metavar="URL",
     help="The history database (SQLAlchemy URL); default UNKNOT_DATABASE_URL, else SQLite in "
@@ -208,12 +216,7 @@ def routines(as_json: bool) -> None:
 
 @cli.command()
 @routine_options
-@click.option(
-    "--figures",
-    "figures_path",
-    type=click.Path(dir_okay=False, path_type=str),
-    help="Also write a page (.html) with every step's figure.",
-)
+@file_option("--figures", "figures_path", "Also write a page (.html) with every step's figure.")
 @json_option
 def show(plan: Plan, figures_path: str | None, as_json: bool) -> None:
     """Show a routine's poses, sides, areas and holds as a table."""
@@ -234,11 +237,8 @@ def show(plan: Plan, figures_path: str | None, as_json: bool) -> None:
 
 @cli.command()
 @routine_options
-@click.option(
-    "--card",
-    "card_path",
-    type=click.Path(dir_okay=False, path_type=str),
-    help="Also write a one-page printable card of the session (.pdf or .html).",
+@file_option(
+    "--card", "card_path", "Also write a one-page printable card of the session (.pdf or .html)."
 )
 @json_option
 def plan(plan: Plan, card_path: str | None, as_json: bool) -> None:
@@ -355,18 +355,14 @@ def _ask_ratings(moment: str) -> dict[str, int]:
 
 @cli.command()
 @routine_options
-@click.option(
-    "--audio",
-    "audio_path",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=str),
-    help="The file to write: .mp3, .ogg, .opus, .flac or .wav.",
+@file_option(
+    "--audio", "audio_path", "The file to write: .mp3, .ogg, .opus, .flac or .wav.", required=True
 )
 @voice_option
-@click.option(
+@file_option(
     "--music",
-    type=click.Path(dir_okay=False, path_type=str),
-    help="Music to play under the session, looped or cut to length, quieter under the voice.",
+    "music",
+    "Music to play under the session, looped or cut to length, quieter under the voice.",
 )
 @json_option
 def export(plan: Plan, audio_path: str, voice_name: str, music: str | None, as_json: bool) -> None:
@@ -481,7 +477,7 @@ def history_forget(database: str | None, session_id: str) -> None:
 @history.command("export")
 @click.option("--csv", "as_csv", is_flag=True, help="Write CSV (one row per step).")
 @click.option("--json", "as_json", is_flag=True, help="Write JSON (the default for .json).")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("file", type=FILE)
 @click.pass_obj
 def history_export(database: str | None, as_csv: bool, as_json: bool, file: str) -> None:
     """Write the whole history to FILE as JSON or CSV (chosen by --csv/--json, else the suffix)."""
@@ -509,7 +505,7 @@ def history_export(database: str | None, as_csv: bool, as_json: bool, file: str)
 
 
 @history.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("file", type=FILE)
 @click.pass_obj
 def history_import(database: str | None, file: str) -> None:
     """Add the sessions in FILE (.json or .csv from `history export`); ones already here are
@@ -535,11 +531,10 @@ def history_import(database: str | None, file: str) -> None:
 
 @cli.command()
 @database_option
-@click.option(
+@file_option(
     "--plot",
     "plot_path",
-    type=click.Path(dir_okay=False, path_type=str),
-    help="Also draw the charts (minutes per week, tightness before and after) to a .png or .svg.",
+    "Also draw the charts (minutes per week, tightness before and after) to a .png or .svg.",
 )
 @json_option
 def stats(database: str | None, plot_path: str | None, as_json: bool) -> None:
