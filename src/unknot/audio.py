@@ -13,7 +13,7 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from unknot.errors import UnknotError
 from unknot.timeline import Timeline
@@ -250,10 +250,7 @@ def write(track: Track, path: Path, title: str) -> list[Path]:
         )
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp{path.suffix}")
     try:
-        # In blocks: libsndfile's Vorbis encoder crashes when given a long track in one call.
-        with soundfile.SoundFile(temporary, "w", RATE, 1, format=kind, subtype=subtype) as out:
-            for start in range(0, len(track.samples), WRITE_BLOCK):
-                out.write(track.samples[start : start + WRITE_BLOCK])
+        _encode(track.samples, temporary, kind, subtype)
         temporary.replace(path)
     except (OSError, RuntimeError, soundfile.LibsndfileError) as err:
         temporary.unlink(missing_ok=True)
@@ -264,6 +261,29 @@ def write(track: Track, path: Path, title: str) -> list[Path]:
     finally:
         temporary.unlink(missing_ok=True)
     return [path, *_cue_sheets(track, path, title)]
+
+
+def _encode(
+    samples: NDArray[np.float32], out: Any, kind: str, subtype: str, **options: Any
+) -> None:
+    import soundfile
+
+    # In blocks: libsndfile's Vorbis encoder crashes when given a long track in one call.
+    with soundfile.SoundFile(out, "w", RATE, 1, format=kind, subtype=subtype, **options) as sound:
+        for start in range(0, len(samples), WRITE_BLOCK):
+            sound.write(samples[start : start + WRITE_BLOCK])
+
+
+def encoded(samples: NDArray[np.float32], suffix: str = ".mp3") -> bytes:
+    """Samples as the bytes of an audio file, to serve (MP3 by default: every phone plays it)."""
+    import io
+
+    kind, subtype = audio_format(Path(f"clip{suffix}"))
+    # Variable bit rate: a clip is mostly silence between cues, which then costs next to nothing.
+    options = {"bitrate_mode": "VARIABLE", "compression_level": 0.6} if kind == "MP3" else {}
+    buffer = io.BytesIO()
+    _encode(samples, buffer, kind, subtype, **options)
+    return buffer.getvalue()
 
 
 def _cue_sheets(track: Track, path: Path, title: str) -> list[Path]:

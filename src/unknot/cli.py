@@ -6,6 +6,7 @@ Heavy modules (Rich, the terminal player) are imported inside the commands that 
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from collections.abc import Callable
@@ -318,7 +319,8 @@ def go(
         plan.timeline.routine.name, needs, plan.timeline.total, ratings_before
     )
     player = Player(plan.timeline, speed=speed)
-    player.on_record = lambda record: store.record_step(session, len(player.records), record)
+    positions = itertools.count(1)  # never reused: a step done again after "back" is a new row
+    player.on_record = lambda record: store.record_step(session, next(positions), record)
     sound = None
     if speed == 1 and voice_name != "none":
         from unknot.playback import Playback
@@ -433,14 +435,7 @@ def history(ctx: click.Context, database: str | None, as_json: bool) -> None:
     from unknot.history import Store
 
     sessions = Store(database).sessions(limit=20)
-    rows: list[dict[str, Any]] = [
-        {
-            "id": s.uid, "started_at": s.started_at.isoformat(), "routine": s.routine,
-            "status": s.status, "steps": s.steps, "held_seconds": round(s.held_seconds, 1),
-            "planned_seconds": s.planned_seconds, "before": s.before, "after": s.after,
-        }
-        for s in sessions
-    ]  # fmt: skip
+    rows = [s.to_json() for s in sessions]
     if as_json:
         print_json(rows)
         return
@@ -644,6 +639,45 @@ def validate(file: str, as_json: bool) -> None:
         f"{file}: valid routine {routine.name!r}: {len(routine.poses())} poses, "
         f"{len(timeline)} steps, {clock(timeline.total)}."
     )
+
+
+@cli.command()
+@click.argument("routine_files", nargs=-1, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port to listen on (0 picks a free one).")  # fmt: skip
+@click.option("--lan", is_flag=True,
+              help="Listen on the local network, for a phone; every request must carry the "
+              "access token in the printed link (shown as a QR code).")  # fmt: skip
+@voice_option
+@database_option
+def serve(
+    routine_files: tuple[str, ...], port: int, lan: bool, voice_name: str, database: str | None
+) -> None:
+    """Serve the coach to a browser: choose, plan and be guided, with figures and voice.
+
+    ROUTINE_FILES are your own routines, offered beside the built-in ones. Stop with Ctrl-C.
+    """
+    from pathlib import Path
+
+    from unknot import server
+
+    settings = server.Settings(
+        voice=voice_name, database=database, token=server.new_token() if lan else None,
+        routine_files=tuple(Path(f) for f in routine_files),
+    )  # fmt: skip
+    web = server.app(settings)
+    sock = server.listen("0.0.0.0" if lan else "127.0.0.1", port)
+    host = server.lan_address() if lan else "127.0.0.1"
+    address = server.Address(host, sock.getsockname()[1], settings.token)
+    click.echo(f"unknot is serving on {address.url}", nl=True)
+    if lan:
+        import segno
+
+        click.echo("Open it on your phone (same network); the link carries the access token:")
+        segno.make(address.url, error="m").terminal(compact=True)
+    click.echo("Ctrl-C stops it.")
+    sys.stdout.flush()
+    server.serve(web, sock)
 
 
 def _write_card(plan: Plan, path_text: str, allowed: tuple[str, ...]) -> None:

@@ -55,6 +55,13 @@ class SessionRecord(NamedTuple):
             return "partial"  # the process ended without closing it: killed, or the power went
         return "finished" if self.finished else "stopped"
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.uid, "started_at": self.started_at.isoformat(), "routine": self.routine,
+            "status": self.status, "steps": self.steps, "held_seconds": round(self.held_seconds, 1),
+            "planned_seconds": self.planned_seconds, "before": self.before, "after": self.after,
+        }  # fmt: skip
+
 
 def data_dir() -> Path:
     from platformdirs import user_data_dir
@@ -213,11 +220,21 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------------
     def start_session(
-        self, routine: str, needs: dict[str, Any], planned_seconds: int, before: dict[str, int]
+        self,
+        routine: str,
+        needs: dict[str, Any],
+        planned_seconds: int,
+        before: dict[str, int],
+        uid: str | None = None,
     ) -> int:
+        """A new session; given the `uid` of one already started (a request sent again by a
+        player whose network dropped), that session's id, and nothing is written twice."""
         from sqlalchemy import text
 
         with self.engine.begin() as connection:
+            known = self.session_id(uid) if uid is not None else None
+            if known is not None:
+                return known
             row = connection.execute(
                 text(
                     "INSERT INTO sessions (uid, started_at, routine, needs, planned_seconds, "
@@ -225,7 +242,7 @@ class Store:
                     "RETURNING id"
                 ),
                 {
-                    "uid": str(uuid.uuid4()),
+                    "uid": uid or str(uuid.uuid4()),
                     "started": _now(),
                     "routine": routine,
                     "needs": json.dumps(needs, sort_keys=True),
@@ -237,11 +254,17 @@ class Store:
         return int(row[0])
 
     def record_step(self, session_id: int, position: int, record: StepRecord) -> None:
-        """One step as it finished: written at once, so a killed session keeps it."""
+        """One step as it finished: written at once, so a killed session keeps it. A position
+        already recorded is left as it is (the same step sent again)."""
         from sqlalchemy import text
 
         entry = record.entry
         with self.engine.begin() as connection:
+            if connection.execute(
+                text("SELECT 1 FROM steps WHERE session_id = :session AND position = :position"),
+                {"session": session_id, "position": position},
+            ).first():
+                return
             connection.execute(
                 text(
                     "INSERT INTO steps (session_id, position, pose, side, planned_seconds, "
@@ -269,6 +292,10 @@ class Store:
                 text("UPDATE sessions SET ended_at = :ended, finished = :finished WHERE id = :id"),
                 {"ended": _now(), "finished": finished, "id": session_id},
             )
+            connection.execute(  # sent again, the after ratings replace, never add up
+                text("DELETE FROM ratings WHERE session_id = :id AND moment = 'after'"),
+                {"id": session_id},
+            )
             self._ratings(connection, session_id, "after", after)
 
     def _ratings(
@@ -289,6 +316,15 @@ class Store:
         """Add ratings to a session (the after ones, asked once the session is closed)."""
         with self.engine.begin() as connection:
             self._ratings(connection, session_id, moment, ratings)
+
+    def session_id(self, uid: str) -> int | None:
+        from sqlalchemy import text
+
+        with self.engine.connect() as connection:
+            found = connection.execute(
+                text("SELECT id FROM sessions WHERE uid = :uid"), {"uid": uid}
+            ).scalar()
+        return None if found is None else int(found)
 
     def forget(self, uid: str) -> bool:
         """Delete one session and everything recorded with it; False if there was none."""
@@ -531,8 +567,8 @@ class PendingSession:
     """A session kept in a local file while the database cannot be reached, in the export's
     format; the next time a Store opens, it is added to the history and the file removed."""
 
-    def __init__(self) -> None:
-        self.uid = str(uuid.uuid4())
+    def __init__(self, uid: str | None = None) -> None:
+        self.uid = uid or str(uuid.uuid4())
         self.path = self.folder() / f"{self.uid}.json"
         self.data: dict[str, Any] = {}
 
@@ -548,8 +584,16 @@ class PendingSession:
         temporary.replace(self.path)
 
     def start_session(
-        self, routine: str, needs: dict[str, Any], planned_seconds: int, before: dict[str, int]
+        self,
+        routine: str,
+        needs: dict[str, Any],
+        planned_seconds: int,
+        before: dict[str, int],
+        uid: str | None = None,
     ) -> int:
+        if self.path.exists():  # the same session sent again
+            self.data = json.loads(self.path.read_text(encoding="utf-8"))
+            return 0
         self.data = {
             "uid": self.uid, "started_at": _now().isoformat(), "ended_at": None,
             "routine": routine, "needs": needs, "planned_seconds": planned_seconds,
@@ -560,6 +604,8 @@ class PendingSession:
 
     def record_step(self, session_id: int, position: int, record: StepRecord) -> None:
         entry = record.entry
+        if any(step["position"] == position for step in self.data["steps"]):
+            return
         self.data["steps"].append(
             {
                 "position": position, "pose": entry.name, "side": entry.side,

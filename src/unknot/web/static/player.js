@@ -1,0 +1,333 @@
+// The session in the browser: the same player as the terminal's (src/unknot/player.py), on
+// the page's own clock, so it runs to the end with the network gone. Voice clips are fetched
+// before they are needed; what plays is the clip of the current step from the point reached,
+// so pause, skip and back keep voice and screen in step. Records go to the server through an
+// outbox kept in localStorage, sent again until the server has them.
+"use strict";
+
+const BACK_RESTARTS_WITHIN = 3;
+const OUTBOX = "unknot.outbox";
+const $ = (id) => document.getElementById(id);
+
+function clock(seconds) {
+  const whole = Math.max(0, Math.round(seconds));
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+}
+
+class Player {
+  constructor(entries, speed, onRecord) {
+    this.entries = entries;
+    this.speed = speed;
+    this.onRecord = onRecord;
+    this.records = 0;
+    this.finished = false;
+    this.quitEarly = false;
+    this.index = 0;
+    this.begins = 0;
+    this.anchor = null;
+    this.pausedAt = null;
+  }
+  now() { return performance.now() / 1000; }
+  start() { this.anchor = this.now(); }
+  position() {
+    const at = this.pausedAt !== null ? this.pausedAt : this.now();
+    return (at - this.anchor) * this.speed;
+  }
+  get entry() { return this.entries[this.index]; }
+  get deadline() { return this.begins + this.entry.transition_seconds + this.entry.hold_seconds; }
+  held(at) { return Math.max(0, at - this.begins - this.entry.transition_seconds); }
+  // Catch up with the clock; true when a new step began.
+  tick() {
+    let moved = false;
+    while (!this.finished && this.position() >= this.deadline) {
+      this.record(this.entry.hold_seconds, "done");
+      this.enter(this.index + 1, this.deadline);
+      moved = true;
+    }
+    return moved;
+  }
+  enter(index, begins) {
+    if (index >= this.entries.length) { this.finished = true; return; }
+    this.index = index;
+    this.begins = begins;
+  }
+  record(held, outcome) {
+    this.records += 1;
+    this.onRecord({ position: this.records, index: this.index, held: Math.round(held * 10) / 10, outcome });
+  }
+  skip() {
+    if (this.finished) return;
+    const at = this.position();
+    const held = this.held(at);
+    this.record(held, held > 0 ? "cut short" : "skipped");
+    this.enter(this.index + 1, at);
+  }
+  back() {
+    if (this.finished) return;
+    const at = this.position();
+    if (at - this.begins <= BACK_RESTARTS_WITHIN && this.index > 0) this.enter(this.index - 1, at);
+    else this.enter(this.index, at);
+  }
+  togglePause() {
+    if (this.finished) return;
+    if (this.pausedAt === null) this.pausedAt = this.now();
+    else { this.anchor += this.now() - this.pausedAt; this.pausedAt = null; }
+  }
+  get paused() { return this.pausedAt !== null; }
+  quit() {
+    if (this.finished) return;
+    const held = this.held(this.position());
+    this.record(held, held > 0 ? "cut short" : "skipped");
+    this.finished = true;
+    this.quitEarly = true;
+  }
+  remaining() {
+    let rest = 0;
+    for (const e of this.entries.slice(this.index + 1)) rest += e.transition_seconds + e.hold_seconds;
+    return rest;
+  }
+}
+
+// -- records: kept until the server has them ---------------------------------------------------
+const outbox = {
+  items() { try { return JSON.parse(localStorage.getItem(OUTBOX) || "[]"); } catch { return []; } },
+  save(items) { localStorage.setItem(OUTBOX, JSON.stringify(items)); },
+  sending: false,
+  add(url, body) { const items = this.items(); items.push({ url, body }); this.save(items); this.flush(); },
+  async flush() {
+    if (this.sending) return;
+    this.sending = true;
+    try {
+      for (let items = this.items(); items.length; items = this.items()) {
+        let response;
+        try {
+          response = await fetch(items[0].url, {
+            method: "POST", headers: { "Content-Type": "application/json" },
+            body: JSON.stringify(items[0].body), credentials: "same-origin",
+          });
+        } catch { break; } // offline: try again later
+        if (!response.ok && response.status < 500 && response.status !== 403) {
+          console.warn(`unknot: the server refused a record (${response.status})`);
+        } else if (!response.ok) break;
+        this.save(this.items().slice(1));
+      }
+    } finally { this.sending = false; }
+    $("saved").textContent = this.items().length ? `${this.items().length} records waiting for the network` : "";
+  },
+};
+
+// -- sound -------------------------------------------------------------------------------------
+class Sound {
+  constructor(entries, enabled) {
+    this.entries = entries;
+    this.enabled = enabled && entries.some((e) => e.clip);
+    this.buffers = new Map();
+    this.source = null;
+    this.playing = "";
+    this.context = this.enabled ? new AudioContext() : null;
+    this.onReady = () => {};
+  }
+  async load(status) {
+    if (!this.enabled) { status(""); return; }
+    let ready = 0;
+    for (const entry of this.entries) {
+      try {
+        const response = await fetch(entry.clip, { credentials: "same-origin" });
+        if (!response.ok) throw new Error(String(response.status));
+        const buffer = await this.context.decodeAudioData(await response.arrayBuffer());
+        this.buffers.set(entry.index, buffer);
+        ready += 1;
+        status(ready === this.entries.length ? "Voice ready" : `Voice: ${ready} of ${this.entries.length} steps ready`);
+        this.onReady(entry.index);
+      } catch (error) {
+        status(`Voice: step ${entry.index + 1} could not be loaded (${error.message}); the timer goes on`);
+      }
+    }
+  }
+  stop() {
+    if (this.source) { try { this.source.stop(); } catch { /* already ended */ } this.source = null; }
+    this.playing = "";
+  }
+  // Play the current step's clip from where the player is.
+  follow(player) {
+    this.stop();
+    if (!this.enabled || player.finished || player.paused || player.speed !== 1) return;
+    const buffer = this.buffers.get(player.entry.index);
+    if (!buffer) return;
+    const offset = Math.max(0, player.position() - player.begins);
+    if (offset >= buffer.duration) return;
+    this.source = this.context.createBufferSource();
+    this.source.buffer = buffer;
+    this.source.connect(this.context.destination);
+    this.source.start(0, offset);
+    this.playing = `${player.entry.index}@${offset.toFixed(1)}`;
+  }
+}
+
+// -- keeping the screen on ----------------------------------------------------------------------
+const awake = {
+  lock: null,
+  video: null,
+  async hold() {
+    if ("wakeLock" in navigator) {
+      try { this.lock = await navigator.wakeLock.request("screen"); return "wake lock"; } catch { /* refused */ }
+    }
+    // Fallback where the Wake Lock API is missing (plain http on the local network): a playing
+    // muted video keeps phones awake; it shows a still frame drawn on a canvas.
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 2;
+    if (!canvas.captureStream) return "none";
+    this.video = document.createElement("video");
+    Object.assign(this.video, { muted: true, playsInline: true, loop: true });
+    this.video.setAttribute("playsinline", "");
+    this.video.className = "keep-awake";
+    this.video.srcObject = canvas.captureStream(1);
+    document.body.append(this.video);
+    try { await this.video.play(); return "video"; } catch { return "none"; }
+  },
+  release() {
+    if (this.lock) this.lock.release().catch(() => {});
+    if (this.video) { this.video.pause(); this.video.remove(); }
+    this.lock = this.video = null;
+  },
+};
+
+// -- the screen ----------------------------------------------------------------------------------
+function main() {
+  const session = JSON.parse($("session-data").textContent);
+  const root = $("player");
+  const speed = Number(root.dataset.speed) || 1;
+  const uid = crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`.slice(0, 36);
+  const base = `/api/sessions/${uid}`;
+  const player = new Player(session.entries, speed, (record) => {
+    outbox.add(`${base}/step`, { query: session.query, ...record });
+  });
+  const sound = new Sound(session.entries, speed === 1);
+  const ring = $("ring");
+  const circumference = 2 * Math.PI * Number(ring.getAttribute("r"));
+  ring.setAttribute("stroke-dasharray", circumference.toFixed(1));
+  let shown = -1;
+  let timer = null;
+
+  sound.onReady = (index) => { if (index === player.index && player.anchor !== null && !sound.playing) sound.follow(player); };
+  sound.load((text) => { $("loading").textContent = text; });
+  outbox.flush();
+  window.addEventListener("online", () => outbox.flush());
+  setInterval(() => outbox.flush(), 5000);
+
+  function ratings(form) {
+    const values = {};
+    for (const input of form.querySelectorAll("input[type=range]")) {
+      if (input.dataset.touched) values[input.name] = Number(input.value);
+    }
+    return values;
+  }
+  for (const input of document.querySelectorAll("input[type=range]")) {
+    const output = $(`${input.id}-value`);
+    input.addEventListener("input", () => { input.dataset.touched = "1"; output.textContent = input.value; });
+  }
+
+  function announce(entry) {
+    const side = entry.side_label ? `, ${entry.side_label}` : "";
+    $("live").textContent = `Step ${entry.index + 1} of ${session.entries.length}: ${entry.name}${side}. Hold ${entry.hold_seconds} seconds.`;
+  }
+
+  function draw() {
+    const moved = player.tick();
+    if (player.finished) { finish(); return; }
+    const entry = player.entry;
+    if (moved || shown !== entry.index) {
+      if (moved) sound.follow(player);
+      shown = entry.index;
+      $("pose").textContent = entry.name;
+      $("side").textContent = entry.side_label.toUpperCase();
+      const figure = $("figure");
+      if (entry.figure) {
+        figure.src = entry.figure;
+        figure.alt = `${entry.name}${entry.side_label ? `, ${entry.side_label}` : ""}`;
+        figure.hidden = false;
+      } else { figure.hidden = true; figure.removeAttribute("src"); }
+      $("key").textContent = "";
+      $("step").textContent = `Step ${entry.index + 1} of ${session.entries.length}`;
+      const next = session.entries[entry.index + 1];
+      $("next").textContent = next ? `Next: ${next.name}${next.side_label ? `, ${next.side_label}` : ""}` : "Next: the end";
+      announce(entry);
+    }
+    const at = player.position();
+    const intoHold = at - player.begins - entry.transition_seconds;
+    const inHold = intoHold >= 0;
+    const left = inHold ? player.deadline - at : -intoHold;
+    const span = inHold ? entry.hold_seconds : entry.transition_seconds;
+    $("count").textContent = String(Math.ceil(left));
+    $("phase").textContent = player.paused ? "PAUSED" : inHold ? "HOLD" : "MOVE INTO POSITION";
+    ring.setAttribute("stroke-dashoffset", (circumference * (1 - Math.min(1, left / span))).toFixed(1));
+    const said = entry.cues.filter((c) => c.offset_seconds <= intoHold && c.kind !== "end");
+    const cue = said.length ? said[said.length - 1].text : entry.cues.length ? entry.cues[0].text : "";
+    $("cue").textContent = cue;
+    // The key cue stays in view under whatever was said last (once, if that was it).
+    $("key").textContent = cue === entry.key_cue ? "" : entry.key_cue;
+    const total = at + (player.deadline - at) + player.remaining();
+    $("progress").value = Math.min(1, at / total);
+    $("elapsed").textContent = `${clock(at)} of ${clock(total)}`;
+    root.dataset.step = String(entry.index);
+    root.dataset.sound = sound.playing;
+    // Wake for the next whole second of the countdown (or the step's end, at high speed).
+    const wait = player.paused ? 250 : Math.min(250, Math.max(8, ((left % 1 || 1) * 1000) / speed));
+    timer = setTimeout(draw, wait);
+  }
+
+  function begin() {
+    $("ready").hidden = true;
+    $("guide").hidden = false;
+    outbox.add(`${base}/start`, { query: session.query, before: ratings($("before")) });
+    if (sound.context) sound.context.resume();
+    awake.hold().then((how) => { root.dataset.awake = how; });
+    player.start();
+    sound.follow(player);
+    draw();
+    $("pause").focus();
+  }
+
+  let closed = false;
+  function finish() {
+    if (closed) return;
+    closed = true;
+    clearTimeout(timer);
+    sound.stop();
+    awake.release();
+    // Closed at once; the after ratings, if given, are sent again with it (they replace).
+    outbox.add(`${base}/finish`, { finished: !player.quitEarly, after: {} });
+    $("guide").hidden = true;
+    $("done").hidden = false;
+    $("summary").textContent = player.quitEarly
+      ? `Stopped at step ${player.index + 1} of ${session.entries.length}.`
+      : `Session complete: ${session.entries.length} steps, ${session.total}.`;
+    root.dataset.finished = "1";
+    $("done-title").focus();
+  }
+
+  $("start").addEventListener("click", begin);
+  $("pause").addEventListener("click", () => {
+    player.togglePause();
+    $("pause").textContent = player.paused ? "Resume" : "Pause";
+    $("pause").setAttribute("aria-pressed", String(player.paused));
+    $("stop").hidden = !player.paused;
+    sound.follow(player);
+    clearTimeout(timer); draw();
+  });
+  $("skip").addEventListener("click", () => { player.skip(); sound.follow(player); clearTimeout(timer); draw(); });
+  $("back").addEventListener("click", () => { player.back(); sound.follow(player); clearTimeout(timer); draw(); });
+  $("stop").addEventListener("click", () => { player.quit(); finish(); });
+  $("after").addEventListener("submit", (event) => {
+    event.preventDefault();
+    outbox.add(`${base}/finish`, { finished: !player.quitEarly, after: ratings($("after")) });
+    $("after").hidden = true;
+    $("thanks").hidden = false;
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && awake.lock && !closed) awake.hold();
+  });
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
+}
+
+main();
