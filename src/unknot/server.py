@@ -244,6 +244,13 @@ def _clock(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
+def _when(stamp: str) -> str:
+    """An ISO time as this machine's local time, short enough for a phone: Tue 24 Nov 06:25."""
+    from datetime import datetime
+
+    return datetime.fromisoformat(stamp).astimezone().strftime("%a %d %b %H:%M")
+
+
 def start_data(library: Library) -> dict[str, Any]:
     from unknot.catalog import LEVELS, catalog
     from unknot.timeline import expand
@@ -403,6 +410,7 @@ def _templates() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["clock"] = _clock
+    env.filters["when"] = _when
     return env
 
 

@@ -118,9 +118,9 @@ const outbox = {
 
 // -- sound -------------------------------------------------------------------------------------
 class Sound {
-  constructor(entries, enabled) {
+  constructor(entries) {
     this.entries = entries;
-    this.enabled = enabled && entries.some((e) => e.clip);
+    this.enabled = entries.some((e) => e.clip);
     this.buffers = new Map();
     this.source = null;
     this.playing = "";
@@ -202,7 +202,8 @@ function main() {
   const player = new Player(session.entries, speed, (record) => {
     outbox.add(`${base}/step`, { query: session.query, ...record });
   });
-  const sound = new Sound(session.entries, speed === 1);
+  // Clips are fetched at any speed (so a practice run proves they are there), heard at 1 only.
+  const sound = new Sound(session.entries);
   const ring = $("ring");
   const circumference = 2 * Math.PI * Number(ring.getAttribute("r"));
   ring.setAttribute("stroke-dasharray", circumference.toFixed(1));
@@ -211,6 +212,10 @@ function main() {
 
   sound.onReady = (index) => { if (index === player.index && player.anchor !== null && !sound.playing) sound.follow(player); };
   sound.load((text) => { $("loading").textContent = text; });
+  // Every figure fetched now, while there is a network (and kept by the service worker).
+  for (const figure of new Set(session.entries.map((e) => e.figure).filter(Boolean))) {
+    new Image().src = figure;
+  }
   outbox.flush();
   window.addEventListener("online", () => outbox.flush());
   setInterval(() => outbox.flush(), 5000);
