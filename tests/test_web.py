@@ -417,9 +417,10 @@ def test_bad_records_are_refused_and_nothing_is_written(server: Server) -> None:
 def test_records_sent_twice_are_written_once(server: Server) -> None:
     uid = "00000000-0000-4000-8000-000000000001"
     base = f"{server.url}api/sessions/{uid}"
+    start = {"query": QUERY, "before": {"calves": 6}}
     step = {"query": QUERY, "position": 1, "index": 0, "held": 30, "outcome": "done"}
     for _ in range(2):
-        assert httpx.post(f"{base}/start", json={"query": QUERY, "before": {"calves": 6}}).is_success
+        assert httpx.post(f"{base}/start", json=start).is_success
         assert httpx.post(f"{base}/step", json=step).is_success
         assert httpx.post(
             f"{base}/finish", json={"finished": True, "after": {"calves": 3}}
