@@ -181,6 +181,9 @@ def test_hips_hamstrings_12_minutes_from_the_start_page_to_the_voice(
     left = move - 2.2 if move > 2.2 else hold - (2.2 - move)  # the ring counts the phase down
     assert abs(count - left) <= 1.5
     page.screenshot(path=ARTIFACTS / "web-player-360.png")
+    # The screen is kept on: on 127.0.0.1 (a secure context) by the Wake Lock API itself.
+    until(page, "document.getElementById('player').dataset.awake !== undefined")
+    assert page.locator("#player").get_attribute("data-awake") == "wake lock"
     page.get_by_role("button", name="Pause").click()
     assert page.locator("#phase").text_content() == "PAUSED"
 
@@ -299,6 +302,38 @@ def test_the_session_finishes_with_the_network_cut_after_loading(
     assert held == len(data["entries"])
     context.close()
     assert [e for e in tab.errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
+
+
+def test_records_wait_while_the_server_is_killed_and_go_in_when_it_is_back(
+    tmp_path: Path, browser: Browser
+) -> None:
+    first = Server(tmp_path, "--voice", "none")
+    tab = Tab(browser, PHONE)
+    page = tab.page
+    try:
+        page.goto(f"{first.url}play?{QUERY}&speed=20")
+        page.get_by_role("button", name="Start").click()
+        page.get_by_role("button", name="Skip").click()
+        until(page, "localStorage.getItem('unknot.outbox') === '[]'")  # start and step 1 are in
+        first.process.kill()  # mid-session, with no chance to clean up
+        first.process.wait()
+        page.get_by_role("button", name="Skip").click()
+        page.get_by_role("button", name="Skip").click()
+        until(page, "JSON.parse(localStorage.getItem('unknot.outbox')).length === 2")
+        second = Server(tmp_path, "--voice", "none", "--port", str(first.port))
+    finally:
+        first.stop()
+    try:
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        until(page, "localStorage.getItem('unknot.outbox') === '[]'")
+        ((session_id, ended),) = second.rows("SELECT id, ended_at FROM sessions")
+        assert ended is None  # still going on the phone
+        positions = second.rows("SELECT position FROM steps WHERE session_id = ?", session_id)
+        assert positions == [(1,), (2,), (3,)]
+    finally:
+        second.stop()
+    tab.context.close()
+    assert [e for e in tab.errors if "ERR_CONNECTION_REFUSED" not in e] == []
 
 
 def test_each_page_at_phone_and_laptop_sizes_in_light_and_dark(

@@ -19,21 +19,19 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import (
-    FileResponse,
     HTMLResponse,
     JSONResponse,
     PlainTextResponse,
     RedirectResponse,
     Response,
 )
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Route
 
 from unknot.errors import UnknotError
 
@@ -61,6 +59,7 @@ PLAN_FIELDS = (
     "routine", "tight", "minutes", "skip", "avoid", "level", "hold", "first_side", "with",
 )  # fmt: skip
 REPEATED = ("tight", "skip", "avoid", "with")  # may be given more than once, or comma-separated
+PAGES_KEPT = 64  # rendered plan and player pages (and their JSON) kept in memory
 CLIPS_KEPT = 400  # rendered voice clips kept in memory (a long session has about 40)
 
 
@@ -156,6 +155,7 @@ class Library:
         self._plans: OrderedDict[tuple[PlanRequest, int], Plan] = OrderedDict()
         self._clips: OrderedDict[tuple[str, int], bytes] = OrderedDict()
         self._speaker: Voice | None = None
+        self._prepared: set[str] = set()
         self.speaker()  # an unknown voice is reported at start; the first clip comes sooner
         self._voice_lock = threading.Lock()
         self._plan_lock = threading.Lock()
@@ -172,16 +172,27 @@ class Library:
             )  # fmt: skip
         return resolve(name)
 
-    def plan(self, request: PlanRequest) -> Plan:
-        from unknot import planner
-        from unknot.needs import read_needs
-
+    def _plan_key(self, request: PlanRequest) -> tuple[PlanRequest, int]:
         path = self.files.get(request.routine)
-        key = (request, path.stat().st_mtime_ns if path else 0)
+        return (request, path.stat().st_mtime_ns if path else 0)
+
+    def planned(self, request: PlanRequest) -> Plan | None:
+        """The plan if it was made already (and its file is unchanged), at no cost."""
+        key = self._plan_key(request)
         with self._plan_lock:
             if key in self._plans:
                 self._plans.move_to_end(key)
                 return self._plans[key]
+        return None
+
+    def plan(self, request: PlanRequest) -> Plan:
+        from unknot import planner
+        from unknot.needs import read_needs
+
+        known = self.planned(request)
+        if known is not None:
+            return known
+        key = self._plan_key(request)
         minutes = _number(request.minutes, "minutes", 1, 240)
         hold = _number(request.hold, "hold", 1, 1800)
         side = request.first_side or None
@@ -214,16 +225,27 @@ class Library:
                 expected=f"0 to {len(plan.timeline.entries) - 1}",
             )  # fmt: skip
         key = (request.query(), index)
-        if key in self._clips:
-            return self._clips[key]
-        entry = plan.timeline.entries[index]
         with self._voice_lock:  # one synthesis at a time: the voice is not shared across threads
-            samples = entry_clips(Timeline(plan.timeline.routine, (entry,)), self.speaker())[0]
-        data = encoded(samples)
-        self._clips[key] = data
-        while len(self._clips) > CLIPS_KEPT:
-            self._clips.popitem(last=False)
-        return data
+            if key not in self._clips:  # (made while this request waited, by `prepare`?)
+                entry = plan.timeline.entries[index]
+                speaker = self.speaker()
+                samples = entry_clips(Timeline(plan.timeline.routine, (entry,)), speaker)[0]
+                self._clips[key] = encoded(samples)
+                while len(self._clips) > CLIPS_KEPT:
+                    self._clips.popitem(last=False)
+            return self._clips[key]
+
+    def prepare(self, request: PlanRequest) -> None:
+        """Make a session's clips in the background, in order, before the player asks for them."""
+        if self.settings.voice == "none" or request.query() in self._prepared:
+            return
+        self._prepared.add(request.query())
+
+        def work() -> None:
+            for index in range(len(self.plan(request).timeline.entries)):
+                self.clip(request, index)
+
+        threading.Thread(target=work, name="unknot-clips", daemon=True).start()
 
     def speaker(self) -> Voice:
         from unknot.voice import voice
@@ -414,10 +436,44 @@ def _templates() -> Environment:
     return env
 
 
+class Assets:
+    """The style sheet, scripts and icon, read once and served from memory. Pages link them
+    with a hash of their content (`/static/player.js?v=1a2b3c4d`), so a browser and the service
+    worker may keep them for good: a new version has a new address."""
+
+    TYPES: ClassVar[dict[str, str]] = {
+        ".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml",
+    }  # fmt: skip
+
+    def __init__(self, folder: Path) -> None:
+        import hashlib
+
+        self.files = {
+            path.name: path.read_bytes() for path in folder.iterdir() if path.suffix in self.TYPES
+        }
+        self.versions = {
+            name: hashlib.sha256(data).hexdigest()[:10] for name, data in self.files.items()
+        }
+
+    def url(self, name: str) -> str:
+        return f"/static/{name}?v={self.versions[name]}"
+
+    def response(
+        self, request: Request, name: str | None = None, cache: str = "max-age=31536000, immutable"
+    ) -> Response:
+        name = name or request.path_params["name"]
+        if name not in self.files:
+            return PlainTextResponse("not found", status_code=404)
+        kind = self.TYPES[Path(name).suffix]
+        return Response(self.files[name], media_type=kind, headers={"Cache-Control": cache})
+
+
 def app(settings: Settings) -> Guard:
     library = Library(settings)
     recorder = Recorder(settings)
+    assets = Assets(WEB / "static")
     templates = _templates()
+    templates.globals["static"] = assets.url
 
     def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
         return HTMLResponse(templates.get_template(name).render(**context), status_code=status)
@@ -434,13 +490,36 @@ def app(settings: Settings) -> Guard:
                     tight=set(request.query_params.getlist("tight")),
                     avoid=set(request.query_params.getlist("avoid")))  # fmt: skip
 
-    def with_plan(render: Callable[[Request, Plan, PlanRequest], Response]) -> Callable[..., Any]:
-        """A route that needs the plan named by its query; a mistake in it is one clear line."""
+    def with_plan(
+        render: Callable[[Request, Plan, PlanRequest], Response], *, slow: bool = False
+    ) -> Callable[..., Any]:
+        """A route that needs the plan named by its query; a mistake in it is one clear line.
 
-        def endpoint(request: Request) -> Response:
+        A plan made before (the usual case: the plan page made it) and the page rendered from
+        it take a fraction of a millisecond, done in the event loop; a new plan, or a `slow`
+        render (a voice clip), goes to a worker thread."""
+        from starlette.concurrency import run_in_threadpool
+
+        # A page is the same for the same address and plan: made once, sent again as it is.
+        rendered: OrderedDict[str, tuple[Plan, Response]] = OrderedDict()
+
+        async def endpoint(request: Request) -> Response:
             try:
                 wanted = plan_request(request)
-                return render(request, library.plan(wanted), wanted)
+                plan = library.planned(wanted)
+                if plan is None:
+                    plan = await run_in_threadpool(library.plan, wanted)
+                if slow:
+                    return await run_in_threadpool(render, request, plan, wanted)
+                address = str(request.url)
+                made = rendered.get(address)
+                if made is not None and made[0] is plan:
+                    return made[1]
+                response = render(request, plan, wanted)
+                rendered[address] = (plan, response)
+                while len(rendered) > PAGES_KEPT:
+                    rendered.popitem(last=False)
+                return response
             except UnknotError as err:
                 if request.url.path.startswith("/api/"):
                     return JSONResponse({"error": err.line()}, status_code=400)
@@ -459,6 +538,7 @@ def app(settings: Settings) -> Guard:
         if request.url.path.startswith("/api/"):
             return JSONResponse(data)
         speed = _number(request.query_params.get("speed", ""), "speed", 0.01, 1000) or 1
+        library.prepare(wanted)
         return page("play.html", session=data, speed=speed)
 
     def clip(request: Request, plan: Plan, wanted: PlanRequest) -> Response:
@@ -537,8 +617,8 @@ def app(settings: Settings) -> Guard:
             raise UnknotError(f"{what!r} is not a record", expected="start, step or finish")
 
     def service_worker(request: Request) -> Response:
-        return FileResponse(WEB / "static" / "sw.js", media_type="text/javascript",
-                            headers={"Cache-Control": "no-cache"})  # fmt: skip
+        # Always asked of the server (no-cache), so a new version of unknot takes over.
+        return assets.response(request, "sw.js", "no-cache")
 
     routes = [
         Route("/", start),
@@ -547,14 +627,14 @@ def app(settings: Settings) -> Guard:
         Route("/api/plan", with_plan(plan_page)),
         Route("/play", with_plan(play_page)),
         Route("/api/play", with_plan(play_page)),
-        Route("/audio/{index:int}.mp3", with_plan(clip)),
+        Route("/audio/{index:int}.mp3", with_plan(clip, slow=True)),
         Route("/figures/{name}", figure),
         Route("/history", history),
         Route("/api/history", history),
         Route("/history/chart.svg", chart),
         Route("/api/sessions/{uid}/{what}", session_call, methods=["POST"]),
         Route("/sw.js", service_worker),
-        Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
+        Route("/static/{name}", assets.response),
     ]
 
     async def not_found(request: Request, exc: Exception) -> Response:
@@ -685,7 +765,9 @@ def listen(host: str, port: int) -> Any:
     """A bound socket (port 0 picks a free one), so the address can be printed before serving."""
     import socket
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP said outright: asyncio then sets TCP_NODELAY on every connection, without
+    # which each response on a kept-alive connection waited ~40 ms for a delayed ACK (Nagle).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
