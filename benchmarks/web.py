@@ -7,16 +7,17 @@ measures, in the same run:
      the figures the player fetches from its session data, the service worker its script
      registers), each fetched once, in KB of 1,000 bytes as sent. Voice clips are left out
      (`--voice none`). Aim: under 150 KB a page;
-  2. latency: 100 concurrent clients, each sending a fixed number of requests one after another
-     (after a short warm-up), to /plan, /api/plan, /play and /api/play with the same query, and,
-     under the same load as a baseline, to a trivial static file (/static/icon.svg); prints the
-     median, the p99, the requests a second, each p99 as a ratio to the baseline's, and the
-     CPU time a request of the server (from /proc, where there is one) and of the clients (this
-     process). The clients run on the same machine as the server, so they share its cores: a
-     closed loop of 100 clients measures mostly the queue, latency ~ 100 / (requests a second).
-     Aim: p99 under 50 ms.
+  2. latency: 100 concurrent clients, each on its own kept-alive connection, to /plan,
+     /api/plan, /play and /api/play with the same query and, as the baseline under the same
+     load, a trivial static file (/static/icon.svg). Twice: paced (each client one request
+     every 200 ms, about 500 a second in all, like 100 phones busy at once) and saturated (each
+     client back to back: a closed loop, where latency is mostly the queue, about 100 /
+     (requests a second)). Prints the median, the p99, the requests a second, each p99 as a
+     ratio to the baseline's, and the CPU time a request of the server (from /proc, where there
+     is one) and of the clients (this process, which shares the machine's cores with the
+     server). Aim: p99 under 50 ms.
 
-    python benchmarks/web.py [--clients N] [--requests N] [--seconds S]
+    python benchmarks/web.py [--clients N] [--requests N] [--seconds S] [--pace S]
 """
 
 from __future__ import annotations

@@ -184,8 +184,42 @@ def test_hips_hamstrings_12_minutes_from_the_start_page_to_the_voice(
     # The screen is kept on: on 127.0.0.1 (a secure context) by the Wake Lock API itself.
     until(page, "document.getElementById('player').dataset.awake !== undefined")
     assert page.locator("#player").get_attribute("data-awake") == "wake lock"
+    # Skip: the next step's clip starts from its beginning, with the screen.
+    page.get_by_role("button", name="Skip").click()
+    until(page, "document.getElementById('player').dataset.sound.startsWith('1@')")
+    assert float(page.locator("#player").get_attribute("data-sound").split("@")[1]) < 0.3  # type: ignore[union-attr]
     page.get_by_role("button", name="Pause").click()
     assert page.locator("#phase").text_content() == "PAUSED"
+    assert page.locator("#player").get_attribute("data-sound") == ""  # silent while paused
+
+
+def test_the_player_by_keyboard_and_screen_reader(server: Server, phone: Tab) -> None:
+    page = phone.page
+    data = play_data(server)
+    page.goto(f"{server.url}play?{QUERY}&speed=2")
+    page.get_by_role("button", name="Start").focus()
+    page.keyboard.press("Enter")
+    # Focus goes to Pause; Tab walks Pause, Skip; Shift+Tab back to Back.
+    assert page.evaluate("document.activeElement.id") == "pause"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "skip"
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.id") == "back"
+    # The current pose is announced in a polite live region.
+    live = page.locator("#live")
+    assert live.get_attribute("aria-live") == "polite"
+    first = data["entries"][0]
+    assert live.text_content() == (
+        f"Step 1 of {len(data['entries'])}: {first['name']}. Hold {first['hold_seconds']} seconds."
+    )
+    page.keyboard.press("n")  # the terminal's keys work here too
+    assert (live.text_content() or "").startswith(f"Step 2 of {len(data['entries'])}: ")
+    page.keyboard.press("ArrowLeft")
+    assert (live.text_content() or "").startswith("Step 1 of")
+    page.keyboard.press("p")
+    assert page.locator("#phase").text_content() == "PAUSED"
+    assert page.get_by_role("img", name=first["name"]).is_visible()  # the figure has its name
 
 
 def test_whole_session_plays_in_order_and_is_recorded(server: Server, phone: Tab) -> None:

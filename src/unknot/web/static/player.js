@@ -329,6 +329,13 @@ function main() {
     $("after").hidden = true;
     $("thanks").hidden = false;
   });
+  // The terminal's keys, for a laptop: n or → skips, b or ← goes back, p pauses (space
+  // already presses whichever button has the focus, Pause at the start).
+  document.addEventListener("keydown", (event) => {
+    if ($("guide").hidden || event.altKey || event.ctrlKey || event.metaKey) return;
+    const button = { n: "skip", ArrowRight: "skip", b: "back", ArrowLeft: "back", p: "pause" }[event.key];
+    if (button) { event.preventDefault(); $(button).click(); }
+  });
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible" && awake.lock && !closed) awake.hold();
   });
