@@ -472,8 +472,12 @@ def test_a_bad_request_is_one_clear_line(server: Server, query: str, words: str)
 
 def test_bad_records_are_refused_and_nothing_is_written(server: Server) -> None:
     before = server.rows("SELECT COUNT(*) FROM sessions")[0][0]
-    base = f"{server.url}api/sessions/not-a-session"
+    base = f"{server.url}api/sessions/0b7e5a52-8f0e-4c1e-9d5e-0f9a3c2b1a00"
     assert httpx.post(f"{base}/start", content=b"{not json").status_code == 400
+    not_an_id = httpx.post(f"{server.url}api/sessions/{'x' * 300}/start", json={"query": QUERY})
+    assert not_an_id.status_code == 400 and "UUID" in not_an_id.json()["error"]
+    huge = {"query": QUERY, "before": {f"area{n}": 1 for n in range(5000)}}
+    assert httpx.post(f"{base}/start", json=huge).status_code == 413
     assert httpx.post(f"{base}/start", json=[1, 2]).status_code == 400
     assert httpx.post(f"{base}/start", json={"query": "routine=nope"}).status_code == 400
     step = {"query": QUERY, "position": 1, "index": 0, "held": 3, "outcome": "done"}

@@ -59,6 +59,7 @@ PLAN_FIELDS = (
     "routine", "tight", "minutes", "skip", "avoid", "level", "hold", "first_side", "with",
 )  # fmt: skip
 REPEATED = ("tight", "skip", "avoid", "with")  # may be given more than once, or comma-separated
+RECORD_BYTES = 16_384  # the player's largest record (the start, with ratings) is ~300 bytes
 PAGES_KEPT = 64  # rendered plan and player pages (and their JSON) kept in memory
 CLIPS_KEPT = 400  # rendered voice clips kept in memory (a long session has about 40)
 
@@ -576,8 +577,18 @@ def app(settings: Settings) -> Guard:
 
     async def session_call(request: Request) -> Response:
         """The player's records: start, each step, finish. JSON in, JSON out."""
+        import uuid
+
         from starlette.concurrency import run_in_threadpool
 
+        try:
+            uuid.UUID(request.path_params["uid"])
+        except ValueError:
+            return JSONResponse(
+                {"error": "the session id is not a UUID; expected the id the player made"}, 400
+            )
+        if int(request.headers.get("content-length") or 0) > RECORD_BYTES:
+            return JSONResponse({"error": f"a record is at most {RECORD_BYTES} bytes"}, 413)
         try:
             body = await request.json()
             if not isinstance(body, dict):

@@ -14,6 +14,16 @@ function clock(seconds) {
   return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
 }
 
+// A random (version 4) UUID; crypto.randomUUID is missing outside secure contexts, which a
+// phone on plain http over the local network is not.
+function newId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 class Player {
   constructor(entries, speed, onRecord) {
     this.entries = entries;
@@ -197,7 +207,7 @@ function main() {
   const session = JSON.parse($("session-data").textContent);
   const root = $("player");
   const speed = Number(root.dataset.speed) || 1;
-  const uid = crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`.slice(0, 36);
+  const uid = newId();
   const base = `/api/sessions/${uid}`;
   const player = new Player(session.entries, speed, (record) => {
     outbox.add(`${base}/step`, { query: session.query, ...record });
