@@ -414,6 +414,15 @@ def test_history_page_shows_sessions_and_the_chart(server: Server, phone: Tab) -
 
 
 # -- the same answers as the command line ------------------------------------------------------
+def test_every_area_can_be_chosen_on_the_start_page(server: Server) -> None:
+    from unknot.vocabulary import vocabulary
+
+    page = httpx.get(server.url).text
+    offered = set(re.findall(r'name="tight" value="([^"]+)"', page))
+    vocab = vocabulary()
+    assert offered == set(vocab.areas) | set(vocab.groups)
+
+
 def test_the_plan_json_is_the_command_line_plan(server: Server) -> None:
     cli = json.loads(
         subprocess.run(

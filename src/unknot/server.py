@@ -300,6 +300,17 @@ def start_data(library: Library) -> dict[str, Any]:
                 "areas": [{"name": a, "label": vocab.areas[a].label} for a in g.areas],
             }
             for g in vocab.groups.values()
+        ]
+        + [  # the areas no group stands for, under a heading of their own
+            {
+                "name": None,
+                "label": "More",
+                "areas": [
+                    {"name": a.name, "label": a.label}
+                    for a in vocab.areas.values()
+                    if not any(a.name in g.areas for g in vocab.groups.values())
+                ],
+            }
         ],
         "conditions": [{"name": c.name, "label": c.label} for c in vocab.conditions.values()],
         "levels": list(LEVELS),

@@ -14,11 +14,17 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+const CLIPS_KEPT = 200; // about five sessions of voice clips; the oldest go first
+
+async function keep(request, response) {
+  const cache = await caches.open(CACHE);
+  await cache.put(request, response);
+  const clips = (await cache.keys()).filter((r) => new URL(r.url).pathname.startsWith("/audio/"));
+  await Promise.all(clips.slice(0, Math.max(0, clips.length - CLIPS_KEPT)).map((r) => cache.delete(r)));
+}
+
 function kept(request, response) {
-  if (response.ok) {
-    const copy = response.clone();
-    caches.open(CACHE).then((cache) => cache.put(request, copy));
-  }
+  if (response.ok) keep(request, response.clone());
   return response;
 }
 
