@@ -423,6 +423,23 @@ def test_every_area_can_be_chosen_on_the_start_page(server: Server) -> None:
     assert offered == set(vocab.areas) | set(vocab.groups)
 
 
+def test_unknot_can_be_put_on_the_home_screen(server: Server) -> None:
+    page = httpx.get(server.url).text
+    found = re.search(r'<link rel="manifest" href="([^"]+)" crossorigin="use-credentials">', page)
+    assert found is not None  # with credentials: under --lan the token cookie must go with it
+    manifest = httpx.get(server.url + found[1].lstrip("/")).json()
+    assert manifest["start_url"] == "/" and manifest["display"] == "standalone"
+    for icon in manifest["icons"]:
+        drawn = httpx.get(server.url + icon["src"].lstrip("/"))
+        assert drawn.status_code == 200 and drawn.headers["content-type"] == icon["type"]
+        if icon["type"] == "image/png":
+            width, height = (
+                int.from_bytes(drawn.content[16:20]),
+                int.from_bytes(drawn.content[20:24]),
+            )
+            assert f"{width}x{height}" == icon["sizes"]
+
+
 def test_the_plan_json_is_the_command_line_plan(server: Server) -> None:
     cli = json.loads(
         subprocess.run(

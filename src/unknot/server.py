@@ -455,14 +455,21 @@ class Assets:
 
     TYPES: ClassVar[dict[str, str]] = {
         ".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml",
+        ".png": "image/png", ".webmanifest": "application/manifest+json",
     }  # fmt: skip
+    ICON_SIZES = (192, 512)  # what phones ask for to put unknot on the home screen
 
     def __init__(self, folder: Path) -> None:
         import hashlib
 
+        import cairosvg
+
         self.files = {
             path.name: path.read_bytes() for path in folder.iterdir() if path.suffix in self.TYPES
         }
+        for size in self.ICON_SIZES:  # drawn from the one icon, not kept twice
+            png = cairosvg.svg2png(self.files["icon.svg"], output_width=size, output_height=size)
+            self.files[f"icon-{size}.png"] = png
         self.versions = {
             name: hashlib.sha256(data).hexdigest()[:10] for name, data in self.files.items()
         }
