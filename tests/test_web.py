@@ -423,6 +423,46 @@ def test_every_area_can_be_chosen_on_the_start_page(server: Server) -> None:
     assert offered == set(vocab.areas) | set(vocab.groups)
 
 
+def test_tapping_the_body_outline_ticks_the_areas(server: Server, phone: Tab) -> None:
+    page = phone.page
+    page.goto(server.url)
+    hamstrings = page.locator('.body-map .region[data-area="hamstrings"]')
+    hamstrings.locator("rect").first.click()  # the left leg's
+    assert page.locator('input[name="tight"][value="hamstrings"]').is_checked()
+    assert "on" in (hamstrings.get_attribute("class") or "")
+    page.get_by_text("Hips", exact=True).click()  # a group lights up all of its areas
+    for area in ("glutes", "outer-hips", "hip-flexors"):
+        assert "on" in (
+            page.locator(f'.region[data-area="{area}"]').first.get_attribute("class") or ""
+        )
+    page.locator('.region[data-area="glutes"] ellipse').first.click()  # all of hips but glutes
+    assert not page.locator('input[name="tight"][value="hips"]').is_checked()
+    assert page.locator('input[name="tight"][value="hip-flexors"]').is_checked()
+    assert not page.locator('input[name="tight"][value="glutes"]').is_checked()
+    page.screenshot(path=ARTIFACTS / "web-start-body-360.png")
+    page.get_by_role("button", name="See the plan").click()
+    tight = [v for k, v in parse_qsl(page.url.split("?", 1)[1]) if k == "tight"]
+    assert "hamstrings" in tight and "hip-flexors" in tight and "glutes" not in tight
+
+
+def test_the_body_outline_names_every_area_and_only_areas(tmp_path: Path) -> None:
+    from unknot import bodymap
+    from unknot.errors import UnknotError
+    from unknot.vocabulary import vocabulary
+
+    drawn = {area for view in bodymap.views() for area in view.areas}
+    assert drawn == set(vocabulary().areas)
+    bad = tmp_path / "body.yaml"
+    bad.write_text("views:\n  front:\n    areas:\n      calves:\n        - rect: [1, 2]\n")
+    with pytest.raises(UnknotError, match=r"body.yaml:5: .*has 2 numbers; expected 5 numbers"):
+        bodymap.read_views(bad)
+    bad.write_text("views:\n  front:\n    areas:\n      elbows:\n        - circle: [1, 2, 3]\n")
+    with pytest.raises(
+        UnknotError, match=r"body.yaml:5: views.front.areas.elbows: 'elbows' is not an area"
+    ):
+        bodymap.read_views(bad)
+
+
 def test_unknot_can_be_put_on_the_home_screen(server: Server) -> None:
     page = httpx.get(server.url).text
     found = re.search(r'<link rel="manifest" href="([^"]+)" crossorigin="use-credentials">', page)

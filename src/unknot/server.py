@@ -504,10 +504,14 @@ def app(settings: Settings) -> Guard:
         data = start_data(library)
         if request.url.path.startswith("/api/"):
             return JSONResponse(data)
+        from unknot import bodymap
+
         chosen = dict(request.query_params.multi_items())
-        return page("start.html", status, start=data, error=error, chosen=chosen,
-                    tight=set(request.query_params.getlist("tight")),
-                    avoid=set(request.query_params.getlist("avoid")))  # fmt: skip
+        tight = set(request.query_params.getlist("tight"))
+        marked = {a["name"] for g in data["areas"] for a in g["areas"] if g["name"] in tight}
+        return page("start.html", status, start=data, error=error, chosen=chosen, tight=tight,
+                    avoid=set(request.query_params.getlist("avoid")),
+                    body_map=bodymap.svg(tight | marked))  # fmt: skip
 
     def with_plan(
         render: Callable[[Request, Plan, PlanRequest], Response], *, slow: bool = False
