@@ -19,7 +19,14 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Locator,
+    Page,
+    sync_playwright,
+)
 
 from conftest import UNKNOT
 
@@ -120,6 +127,11 @@ def until(page: Page, condition: str, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
+def chip(page: Page, label: str) -> Locator:
+    """An area's (or group's) chip in the start page's list."""
+    return page.locator("label.chip", has_text=re.compile(f"^{label}$"))
+
+
 def play_data(server: Server, query: str = QUERY) -> dict[str, Any]:
     return httpx.get(f"{server.url}api/play?{query}").json()  # type: ignore[no-any-return]
 
@@ -146,8 +158,8 @@ def test_hips_hamstrings_12_minutes_from_the_start_page_to_the_voice(
 ) -> None:
     page = phone.page
     page.goto(server.url)
-    page.get_by_text("Hips", exact=True).click()
-    page.get_by_text("Hamstrings", exact=True).click()
+    chip(page, "Hips").click()
+    chip(page, "Hamstrings").click()
     page.get_by_label("Minutes").fill("12")
     page.screenshot(path=ARTIFACTS / "web-start-360.png", full_page=True)
     page.get_by_role("button", name="See the plan").click()
@@ -191,6 +203,19 @@ def test_hips_hamstrings_12_minutes_from_the_start_page_to_the_voice(
     page.get_by_role("button", name="Pause").click()
     assert page.locator("#phase").text_content() == "PAUSED"
     assert page.locator("#player").get_attribute("data-sound") == ""  # silent while paused
+
+
+def test_without_the_wake_lock_api_a_silent_video_keeps_the_screen_on(
+    server: Server, phone: Tab
+) -> None:
+    page = phone.page
+    page.add_init_script("delete Navigator.prototype.wakeLock")  # as over plain http on a LAN
+    page.goto(f"{server.url}play?{QUERY}&speed=5")
+    page.get_by_role("button", name="Start").click()
+    until(page, "document.getElementById('player').dataset.awake !== undefined")
+    assert page.locator("#player").get_attribute("data-awake") == "video"
+    assert page.evaluate("!document.querySelector('video.keep-awake').paused")
+    assert page.evaluate("document.querySelector('video.keep-awake').muted")
 
 
 def test_the_player_by_keyboard_and_screen_reader(server: Server, phone: Tab) -> None:
@@ -430,7 +455,7 @@ def test_tapping_the_body_outline_ticks_the_areas(server: Server, phone: Tab) ->
     hamstrings.locator("rect").first.click()  # the left leg's
     assert page.locator('input[name="tight"][value="hamstrings"]').is_checked()
     assert "on" in (hamstrings.get_attribute("class") or "")
-    page.get_by_text("Hips", exact=True).click()  # a group lights up all of its areas
+    chip(page, "Hips").click()  # a group lights up all of its areas
     for area in ("glutes", "outer-hips", "hip-flexors"):
         assert "on" in (
             page.locator(f'.region[data-area="{area}"]').first.get_attribute("class") or ""

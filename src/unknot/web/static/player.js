@@ -187,6 +187,7 @@ const awake = {
     const canvas = document.createElement("canvas");
     canvas.width = canvas.height = 2;
     if (!canvas.captureStream) return "none";
+    canvas.getContext("2d").fillRect(0, 0, 2, 2); // a stream has frames once something is drawn
     this.video = document.createElement("video");
     Object.assign(this.video, { muted: true, playsInline: true, loop: true });
     this.video.setAttribute("playsinline", "");
@@ -346,8 +347,13 @@ function main() {
     const button = { n: "skip", ArrowRight: "skip", b: "back", ArrowLeft: "back", p: "pause" }[event.key];
     if (button) { event.preventDefault(); $(button).click(); }
   });
+  // A browser lets go of the wake lock (and pauses the video) when the page is hidden; back
+  // in view, the session takes them again and catches up with its clock.
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible" && awake.lock && !closed) awake.hold();
+    if (document.visibilityState !== "visible" || closed || $("guide").hidden) return;
+    if (awake.video) awake.video.play().catch(() => {});
+    else awake.hold().then((how) => { root.dataset.awake = how; });
+    clearTimeout(timer); draw(); sound.follow(player);
   });
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
 }
