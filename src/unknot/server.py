@@ -473,18 +473,23 @@ class Assets:
         self.versions = {
             name: hashlib.sha256(data).hexdigest()[:10] for name, data in self.files.items()
         }
+        self._responses: dict[tuple[str, str], Response] = {}
 
     def url(self, name: str) -> str:
         return f"/static/{name}?v={self.versions[name]}"
 
-    def response(
-        self, request: Request, name: str | None = None, cache: str = "max-age=31536000, immutable"
-    ) -> Response:
-        name = name or request.path_params["name"]
+    async def endpoint(self, request: Request) -> Response:
+        return self.response(request.path_params["name"])
+
+    def response(self, name: str, cache: str = "max-age=31536000, immutable") -> Response:
         if name not in self.files:
             return PlainTextResponse("not found", status_code=404)
-        kind = self.TYPES[Path(name).suffix]
-        return Response(self.files[name], media_type=kind, headers={"Cache-Control": cache})
+        if (name, cache) not in self._responses:  # made once, sent as it is every time after
+            kind = self.TYPES[Path(name).suffix]
+            self._responses[name, cache] = Response(
+                self.files[name], media_type=kind, headers={"Cache-Control": cache}
+            )
+        return self._responses[name, cache]
 
 
 def app(settings: Settings) -> Guard:
@@ -569,16 +574,12 @@ def app(settings: Settings) -> Guard:
         data = library.clip(wanted, index)
         return Response(data, media_type="audio/mpeg", headers={"Cache-Control": "max-age=86400"})
 
-    def figure(request: Request) -> Response:
-        from unknot.figures import svg
-
-        pose, side = figures_by_name().get(request.path_params["name"], (None, None))
-        if pose is None:
+    async def figure(request: Request) -> Response:
+        drawn = figure_svg(request.path_params["name"])
+        if drawn is None:
             return PlainTextResponse("no such figure", status_code=404)
-        return Response(
-            svg(pose, side, title=False), media_type="image/svg+xml",
-            headers={"Cache-Control": "max-age=86400"},
-        )  # fmt: skip
+        cached = {"Cache-Control": "max-age=86400"}
+        return Response(drawn, media_type="image/svg+xml", headers=cached)
 
     def history(request: Request) -> Response:
         data = history_data(recorder.store())
@@ -649,9 +650,9 @@ def app(settings: Settings) -> Guard:
         else:
             raise UnknotError(f"{what!r} is not a record", expected="start, step or finish")
 
-    def service_worker(request: Request) -> Response:
+    async def service_worker(request: Request) -> Response:
         # Always asked of the server (no-cache), so a new version of unknot takes over.
-        return assets.response(request, "sw.js", "no-cache")
+        return assets.response("sw.js", "no-cache")
 
     routes = [
         Route("/", start),
@@ -667,7 +668,7 @@ def app(settings: Settings) -> Guard:
         Route("/history/chart.svg", chart),
         Route("/api/sessions/{uid}/{what}", session_call, methods=["POST"]),
         Route("/sw.js", service_worker),
-        Route("/static/{name}", assets.response),
+        Route("/static/{name}", assets.endpoint),
     ]
 
     async def not_found(request: Request, exc: Exception) -> Response:
@@ -701,6 +702,15 @@ def figures_by_name() -> dict[str, tuple[Pose, str | None]]:
         for side in (None, "right", "left") if pose.per_side else (None,):
             found[figure_name(pose, side)] = (pose, side)
     return found
+
+
+@cache
+def figure_svg(name: str) -> str | None:
+    """A figure by its file name (`pigeon-right.svg`), drawn once."""
+    from unknot.figures import svg
+
+    pose, side = figures_by_name().get(name, (None, None))
+    return None if pose is None else svg(pose, side, title=False)
 
 
 # -- safety ---------------------------------------------------------------------------------------
