@@ -262,7 +262,8 @@ def test_whole_session_plays_in_order_and_is_recorded(server: Server, phone: Tab
     assert page.locator("#summary").text_content() == (
         f"Session complete: {len(data['entries'])} steps, {data['total']}."
     )
-    page.locator("#after").get_by_label("hips").fill("2")
+    page.screenshot(path=ARTIFACTS / "web-done-360.png")
+    page.locator("#after").get_by_label("Hips").fill("2")
     page.get_by_role("button", name="Save").click()
     page.get_by_text("Saved.").wait_for()
     until(page, "localStorage.getItem('unknot.outbox') === '[]'")

@@ -267,6 +267,15 @@ def _clock(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
+def _label(name: str) -> str:
+    """An area's or a group's name for people: hip-flexors -> Hip flexors."""
+    from unknot.vocabulary import vocabulary
+
+    vocab = vocabulary()
+    term = vocab.areas.get(name) or vocab.groups.get(name)
+    return term.label if term else name
+
+
 def _when(stamp: str) -> str:
     """An ISO time as this machine's local time, short enough for a phone: Tue 24 Nov 06:25."""
     from datetime import datetime
@@ -287,6 +296,7 @@ def start_data(library: Library) -> dict[str, Any]:
             {
                 "name": name, "title": timeline.routine.title, "steps": len(timeline),
                 "total_seconds": timeline.total, "focus": timeline.focus(),
+                "focus_labels": [_label(a) for a in timeline.focus()],
                 "description": timeline.routine.description,
                 "built_in": name not in library.files,
             }
@@ -357,7 +367,9 @@ def play_data(plan: Plan, request: PlanRequest, voice: str) -> dict[str, Any]:
         "query": query,
         "total_seconds": timeline.total,
         "total": _clock(timeline.total),
-        "rate_areas": list(plan.needs.named) or timeline.focus(3),
+        "rate_areas": [
+            {"name": a, "label": _label(a)} for a in plan.needs.named or timeline.focus(3)
+        ],
         "entries": [
             _entry_data(e, f"/audio/{e.index}.mp3?{query}" if voice != "none" else None)
             for e in timeline.entries
