@@ -546,6 +546,8 @@ def test_voice_clips_are_audio_as_long_as_their_steps(server: Server) -> None:
     [
         ("routine=after-lng-run", "unknown routine 'after-lng-run'"),
         ("routine=../../etc/passwd", "unknown routine"),
+        ("routine=after-long-run&with=/etc/passwd", "with: unknown routine '/etc/passwd'"),
+        ("routine=after-long-run&with=pyproject.toml", "with: unknown routine 'pyproject.toml'"),
         ("routine=after-long-run&tight=elbows", "elbows"),
         ("routine=after-long-run&minutes=lots", "'lots' is not a number from 1 to 240"),
         ("routine=after-long-run&minutes=0", "'0' is not a number from 1 to 240"),

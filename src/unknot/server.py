@@ -161,17 +161,26 @@ class Library:
         self._voice_lock = threading.Lock()
         self._plan_lock = threading.Lock()
 
-    def routine(self, name: str) -> Routine:
+    def routine(self, name: str, field: str = "routine") -> Routine:
         from unknot.routine import load_routine, resolve
 
+        return (
+            load_routine(self.files[name])
+            if name in self.files
+            else resolve(self.offered(name, field))
+        )
+
+    def offered(self, name: str, field: str) -> str:
+        """A routine a request may name: a built-in one, or a file given to `serve`, as the
+        name or path the library resolves. Never a path from a request."""
         if name in self.files:
-            return load_routine(self.files[name])
-        if "/" in name or name.endswith((".yaml", ".yml")):  # never a path from a request
+            return str(self.files[name])
+        if "/" in name or "\\" in name or name.endswith((".yaml", ".yml")) or Path(name).exists():
             raise UnknotError(
-                f"unknown routine {name!r}", field="routine",
+                f"unknown routine {name!r}", field=field,
                 expected=f"one of {', '.join(self.names)}",
             )  # fmt: skip
-        return resolve(name)
+        return name
 
     def _plan_key(self, request: PlanRequest) -> tuple[PlanRequest, int]:
         path = self.files.get(request.routine)
@@ -204,7 +213,7 @@ class Library:
         needs = read_needs(
             tight=request.tight, minutes=minutes, skip=request.skip, avoid=request.avoid,
             level=request.level or None, hold=int(hold) if hold else None, first_side=side,
-            extra=request.extra,
+            extra=[self.offered(name, "with") for name in request.extra],
         )  # fmt: skip
         made = planner.plan(self.routine(request.routine), needs)
         with self._plan_lock:
