@@ -16,8 +16,13 @@ WEEKS = 12
 BEFORE, AFTER, BARS = "#e4572e", "#2e86ab", "#7a9e7e"
 
 
-def plot(sessions: list[SessionRecord], path: Path, today: date | None = None) -> None:
-    """Write the charts to `path` (.png or .svg), atomically."""
+def plot(
+    sessions: list[SessionRecord],
+    path: Path,
+    today: date | None = None,
+    inches: tuple[float, float] = (8, 7),
+) -> None:
+    """Write the charts to `path` (.png or .svg), atomically, `inches` wide and high."""
     if path.suffix.lower() not in FORMATS:
         raise UnknotError(
             "cannot draw charts into that file", where=str(path), field="--plot",
@@ -36,7 +41,7 @@ def plot(sessions: list[SessionRecord], path: Path, today: date | None = None) -
     import matplotlib.pyplot as plt
 
     today = today or date.today()
-    figure, (weekly, tightness) = plt.subplots(2, 1, figsize=(8, 7), constrained_layout=True)
+    figure, (weekly, tightness) = plt.subplots(2, 1, figsize=inches, constrained_layout=True)
     _minutes_per_week(weekly, sessions, today)
     _tightness(tightness, sessions)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -69,7 +74,7 @@ def _minutes_per_week(axes: Any, sessions: list[SessionRecord], today: date) -> 
 def _tightness(axes: Any, sessions: list[SessionRecord]) -> None:
     """Before and after each rated session, one line pair per area (or group rated alike)."""
     rated = [s for s in sorted(sessions, key=lambda s: s.started_at) if s.before and s.after]
-    axes.set_title("How tight it felt: before (red) and after (blue) each session")
+    axes.set_title("How tight it felt: before (red) and after (blue) each session", wrap=True)
     axes.set_ylim(0, 10.5)
     axes.set_ylabel("tightness, 0-10")
     for side in ("top", "right"):

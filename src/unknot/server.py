@@ -60,6 +60,7 @@ PLAN_FIELDS = (
 )  # fmt: skip
 REPEATED = ("tight", "skip", "avoid", "with")  # may be given more than once, or comma-separated
 RECORD_BYTES = 16_384  # the player's largest record (the start, with ratings) is ~300 bytes
+PHONE_CHART_INCHES = (4.6, 6.0)  # the history's charts, readable at a phone's width
 PAGES_KEPT = 64  # rendered plan and player pages (and their JSON) kept in memory
 CLIPS_KEPT = 400  # rendered voice clips kept in memory (a long session has about 40)
 
@@ -616,7 +617,7 @@ def app(settings: Settings) -> Guard:
         sessions = recorder.store().sessions()
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "chart.svg"
-            plot(sessions, path)
+            plot(sessions, path, inches=PHONE_CHART_INCHES)
             return Response(path.read_bytes(), media_type="image/svg+xml")
 
     async def session_call(request: Request) -> Response:
