@@ -45,6 +45,25 @@ def test_a_guided_session_is_recorded_step_by_step_with_ratings(database: str) -
     assert figures["tightness"]["glutes"] == {"sessions": 1, "before": 7.0, "after": 3.0}
 
 
+def test_records_sent_again_are_written_once_on_both_engines(database: str) -> None:
+    from unknot.player import Outcome, StepRecord
+    from unknot.routine import resolve
+    from unknot.timeline import expand
+
+    store = Store(database)
+    entry = expand(resolve("after-long-run")).entries[0]
+    uid = "5f0c9a8e-1d2b-4c3a-9e8f-7a6b5c4d3e2f"  # the web player's id for its session
+    for _ in range(2):  # everything sent twice, as a player does when an answer is lost
+        session = store.start_session("after-long-run", {}, 600, {"calves": 6}, uid=uid)
+        store.record_step(session, 1, StepRecord(entry, 30.0, Outcome.DONE))
+        store.record_step(session, 2, StepRecord(entry, 12.5, Outcome.CUT_SHORT))
+        store.finish(session, True, {"calves": 2})
+    (kept,) = store.sessions()
+    assert kept.uid == uid and kept.steps == 2 and kept.held_seconds == 42.5
+    assert kept.before == {"calves": 6} and kept.after == {"calves": 2}
+    assert store.session_id(uid) == session and store.session_id("unknown") is None
+
+
 def test_a_session_killed_halfway_is_kept_as_partial(database: str) -> None:
     process = in_background("--speed", "20")
     assert process.stdout is not None

@@ -231,10 +231,10 @@ class Store:
         player whose network dropped), that session's id, and nothing is written twice."""
         from sqlalchemy import text
 
+        known = self.session_id(uid) if uid is not None else None
+        if known is not None:
+            return known
         with self.engine.begin() as connection:
-            known = self.session_id(uid) if uid is not None else None
-            if known is not None:
-                return known
             row = connection.execute(
                 text(
                     "INSERT INTO sessions (uid, started_at, routine, needs, planned_seconds, "
