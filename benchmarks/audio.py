@@ -19,11 +19,11 @@ from pathlib import Path
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         os.environ["UNKNOT_CACHE_DIR"] = str(Path(folder) / "cache")  # an empty cache: cold
-        from unknot import audio
-        from unknot.needs import Needs
-        from unknot.planner import plan
-        from unknot.routine import resolve
-        from unknot.voice import voice
+        from unknot.plan.needs import Needs
+        from unknot.plan.planner import plan
+        from unknot.routines.routine import resolve
+        from unknot.sound import track as audio
+        from unknot.sound.voice import voice
 
         timeline = plan(resolve("after-long-run"), Needs()).timeline
         audio.render(plan(resolve("foam-rolling"), Needs()).timeline, voice("none"))  # imports

@@ -30,11 +30,11 @@ def main() -> None:
     args = parser.parse_args()
     from sqlalchemy import text
 
-    from unknot.history import Store, stats
-    from unknot.needs import Needs
-    from unknot.planner import plan
-    from unknot.player import Outcome, StepRecord
-    from unknot.routine import resolve
+    from unknot.guide.player import Outcome, StepRecord
+    from unknot.history.store import Store, stats
+    from unknot.plan.needs import Needs
+    from unknot.plan.planner import plan
+    from unknot.routines.routine import resolve
 
     entries = plan(resolve("after-long-run"), Needs(minutes=5.0)).timeline.entries[:8]
     with tempfile.TemporaryDirectory() as folder:

@@ -19,12 +19,12 @@ import statistics
 import time
 from collections.abc import Callable
 
-from unknot import planner, relief
-from unknot.catalog import catalog
+from unknot.catalog.poses import catalog
+from unknot.catalog.vocabulary import vocabulary
 from unknot.errors import UnknotError
-from unknot.needs import Needs, read_needs
-from unknot.routine import Routine, read_routine, resolve
-from unknot.vocabulary import vocabulary
+from unknot.plan import planner, relief
+from unknot.plan.needs import Needs, read_needs
+from unknot.routines.routine import Routine, read_routine, resolve
 from unknot.yamlfile import parse
 
 AREAS = [*vocabulary().areas, "hips", "back", "legs"]

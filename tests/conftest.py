@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from unknot.cli import cli
+from unknot.cli.main import cli
 
 UNKNOT = str(Path(sys.executable).with_name("unknot"))  # the console script pip installed
 

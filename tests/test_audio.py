@@ -19,11 +19,11 @@ import soundfile
 from click.testing import Result
 
 from conftest import UNKNOT
-from unknot import audio
-from unknot.needs import read_needs
-from unknot.planner import plan
-from unknot.routine import resolve
-from unknot.voice import voice
+from unknot.plan.needs import read_needs
+from unknot.plan.planner import plan
+from unknot.routines.routine import resolve
+from unknot.sound import track as audio
+from unknot.sound.voice import voice
 
 NEEDS = ["--tight", "hips", "--minutes", "15"]
 FRAME = 0.01  # seconds per energy frame

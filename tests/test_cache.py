@@ -10,9 +10,9 @@ import pytest
 from click.testing import Result
 
 from unknot.cache import cached
-from unknot.catalog import CATALOG_FILE, load_catalog
-from unknot.routine import load_routine
-from unknot.timeline import expand
+from unknot.catalog.poses import CATALOG_FILE, load_catalog
+from unknot.guide.timeline import expand
+from unknot.routines.routine import load_routine
 
 
 def test_a_cached_routine_gives_the_same_timeline(write_routine: Callable[..., Path]) -> None:

@@ -9,9 +9,9 @@ import pytest
 from click.testing import Result
 
 from conftest import SEED_SEQUENCE
-from unknot.catalog import LEVELS, catalog
+from unknot.catalog.poses import LEVELS, catalog
+from unknot.catalog.vocabulary import vocabulary
 from unknot.names import key
-from unknot.vocabulary import vocabulary
 
 # The seed's 17 moves in order, and the ones done on one leg (or side) at a time.
 SEED_POSES = list(dict.fromkeys(pose for pose, _ in SEED_SEQUENCE))
@@ -31,7 +31,7 @@ def test_the_seed_one_leg_poses_are_done_per_side() -> None:
 
 @pytest.mark.parametrize("pose", catalog().poses, ids=lambda p: p.name)
 def test_every_pose_is_complete(pose: object) -> None:
-    from unknot.catalog import Pose
+    from unknot.catalog.poses import Pose
 
     assert isinstance(pose, Pose)
     vocab = vocabulary()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import Result
 
-from unknot.cli import cli
+from unknot.cli.main import cli
 
 ROOT = Path(__file__).parent.parent
 

@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from unknot import card, figures
-from unknot.catalog import Pose, catalog
-from unknot.needs import read_needs
-from unknot.planner import plan
-from unknot.routine import resolve
+from unknot.catalog.poses import Pose, catalog
+from unknot.pictures import card
+from unknot.pictures import drawing as figures
+from unknot.plan.needs import read_needs
+from unknot.plan.planner import plan
+from unknot.routines.routine import resolve
 
 POSES = catalog().poses
 SVG = "{http://www.w3.org/2000/svg}"
@@ -82,7 +83,7 @@ def test_the_stretched_areas_are_tinted() -> None:
 
 
 def test_a_pose_without_a_figure_fails_the_catalog(tmp_path: Path) -> None:
-    from unknot.catalog import CATALOG_FILE, load_catalog
+    from unknot.catalog.poses import CATALOG_FILE, load_catalog
     from unknot.errors import UnknotError
 
     text = CATALOG_FILE.read_text()

@@ -15,7 +15,7 @@ from pathlib import Path
 from click.testing import Result
 
 from conftest import UNKNOT
-from unknot.history import Store, stats, streaks
+from unknot.history.store import Store, stats, streaks
 
 
 def go(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -46,9 +46,9 @@ def test_a_guided_session_is_recorded_step_by_step_with_ratings(database: str) -
 
 
 def test_records_sent_again_are_written_once_on_both_engines(database: str) -> None:
-    from unknot.player import Outcome, StepRecord
-    from unknot.routine import resolve
-    from unknot.timeline import expand
+    from unknot.guide.player import Outcome, StepRecord
+    from unknot.guide.timeline import expand
+    from unknot.routines.routine import resolve
 
     store = Store(database)
     entry = expand(resolve("after-long-run")).entries[0]
@@ -195,7 +195,7 @@ def test_an_older_history_is_migrated_forward_after_a_backup(tmp_path: Path) -> 
     from alembic.config import Config
     from sqlalchemy import create_engine, inspect
 
-    from unknot.history import MIGRATIONS
+    from unknot.history.store import MIGRATIONS
 
     path = tmp_path / "old.db"
     url = f"sqlite:///{path}"

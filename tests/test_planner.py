@@ -16,13 +16,13 @@ from click.testing import Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unknot import planner, relief
-from unknot.catalog import catalog
+from unknot.catalog.poses import catalog
+from unknot.catalog.vocabulary import vocabulary
 from unknot.errors import UnknotError
-from unknot.needs import Needs, read_needs
-from unknot.routine import PerSideBlock, Routine, read_routine, resolve
-from unknot.timeline import Timeline, expand
-from unknot.vocabulary import vocabulary
+from unknot.guide.timeline import Timeline, expand
+from unknot.plan import planner, relief
+from unknot.plan.needs import Needs, read_needs
+from unknot.routines.routine import PerSideBlock, Routine, read_routine, resolve
 from unknot.yamlfile import parse
 
 # A coarser grid than the shipped one, so that every combination can be tried in the tests.

@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 
 from conftest import UNKNOT
-from unknot.audio import RATE
-from unknot.needs import read_needs
-from unknot.planner import plan
-from unknot.playback import Playback, entry_clips
-from unknot.player import Player
-from unknot.routine import resolve
-from unknot.timeline import Timeline
-from unknot.voice import voice
+from unknot.guide.player import Player
+from unknot.guide.timeline import Timeline
+from unknot.plan.needs import read_needs
+from unknot.plan.planner import plan
+from unknot.routines.routine import resolve
+from unknot.sound.playback import Playback, entry_clips
+from unknot.sound.track import RATE
+from unknot.sound.voice import voice
 
 
 class Clock:

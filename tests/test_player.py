@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SEED_SEQUENCE
-from unknot.player import BACK_RESTARTS_WITHIN, Outcome, Player, summarize
-from unknot.routine import resolve
-from unknot.timeline import Entry, Timeline, expand
+from unknot.guide.player import BACK_RESTARTS_WITHIN, Outcome, Player, summarize
+from unknot.guide.timeline import Entry, Timeline, expand
+from unknot.routines.routine import resolve
 
 EPS = 1e-6
 START = 5000.0  # the fake clock does not start at zero, as a monotonic clock would not

@@ -17,8 +17,8 @@ import pytest
 from rich.cells import cell_len
 
 from conftest import SEED_SEQUENCE, UNKNOT
-from unknot.routine import resolve
-from unknot.timeline import Entry, expand
+from unknot.guide.timeline import Entry, expand
+from unknot.routines.routine import resolve
 
 ROWS, COLUMNS = 24, 80
 HOME = "\x1b[H"  # Rich redraws every frame of the full screen from the top-left corner

@@ -9,8 +9,8 @@ from pathlib import Path
 from click.testing import Result
 
 from conftest import SEED_SEQUENCE
-from unknot.routine import FlowStep, PerSideBlock, resolve
-from unknot.timeline import Timeline, expand
+from unknot.guide.timeline import Timeline, expand
+from unknot.routines.routine import FlowStep, PerSideBlock, resolve
 
 
 def seed() -> Timeline:

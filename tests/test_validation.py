@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from unknot.errors import UnknotError
-from unknot.routine import read_routine
-from unknot.timeline import expand
+from unknot.guide.timeline import expand
+from unknot.routines.routine import read_routine
 from unknot.yamlfile import decode, parse
 
 # (file text, line, field, words that must be in the message)

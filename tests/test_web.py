@@ -439,7 +439,7 @@ def test_history_page_shows_sessions_and_the_chart(server: Server, phone: Tab) -
 
 # -- the same answers as the command line ------------------------------------------------------
 def test_every_area_can_be_chosen_on_the_start_page(server: Server) -> None:
-    from unknot.vocabulary import vocabulary
+    from unknot.catalog.vocabulary import vocabulary
 
     page = httpx.get(server.url).text
     offered = set(re.findall(r'name="tight" value="([^"]+)"', page))
@@ -470,9 +470,9 @@ def test_tapping_the_body_outline_ticks_the_areas(server: Server, phone: Tab) ->
 
 
 def test_the_body_outline_names_every_area_and_only_areas(tmp_path: Path) -> None:
-    from unknot import bodymap
+    from unknot.catalog.vocabulary import vocabulary
     from unknot.errors import UnknotError
-    from unknot.vocabulary import vocabulary
+    from unknot.pictures import bodymap
 
     drawn = {area for view in bodymap.views() for area in view.areas}
     assert drawn == set(vocabulary().areas)

@@ -4,4 +4,6 @@ Routines are data; a routine is fitted to today (the plan), expanded into timed 
 timeline), and every output renders that one timeline.
 """
 
-__version__ = "0.1.0"
+from unknot.version import __version__
+
+__all__ = ["__version__"]

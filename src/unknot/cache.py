@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from unknot import __version__
+from unknot.version import __version__
 
 T = TypeVar("T")
 
@@ -60,10 +60,6 @@ def cached(kind: str, sources: Sequence[Path], build: Callable[[], T]) -> T:
 
 def _write(entry: Path, content: object) -> None:
     """Write atomically (temporary file, then rename); a cache that cannot be written is skipped."""
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        temporary = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL))
-        temporary.replace(entry)
-    except OSError:
-        return
+    from unknot.files import save_quietly
+
+    save_quietly(entry, pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL))

@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any, NamedTuple
 
-from unknot.catalog import Pose
-from unknot.hold import Hold, check_hold
-from unknot.routine import (
+from unknot.catalog.holds import Hold, check_hold
+from unknot.catalog.poses import Pose
+from unknot.catalog.vocabulary import vocabulary
+from unknot.files import DATA
+from unknot.routines.routine import (
     SIDES,
     FlowStep,
     PerSideBlock,
@@ -24,7 +26,6 @@ from unknot.routine import (
     Routine,
     step_poses,
 )
-from unknot.vocabulary import DATA, vocabulary
 from unknot.yamlfile import load
 
 REST_POSITION = "supine"  # a rest is taken lying down unless the pose before says otherwise
@@ -159,7 +160,7 @@ def hold_for(
     if step_hold:
         return step_hold
     if override is not None:
-        return check_hold(Hold(override, override), what="--hold")
+        return check_hold(Hold(override, override), what="hold")
     return routine_hold or (pose.hold if pose else Hold(30, 30))
 
 
@@ -242,7 +243,7 @@ def _slots(routine: Routine, holds: _Holds, sides: tuple[str, str]) -> list[_Slo
 def expand(routine: Routine, *, hold: int | None = None, first_side: str | None = None) -> Timeline:
     """The routine as a timed session. `hold` replaces the default hold (not a step's own)."""
     if hold is not None:
-        check_hold(Hold(hold, hold), what="--hold")
+        check_hold(Hold(hold, hold), what="hold")
     holds = _Holds(hold, routine.hold)
     slots = _slots(routine, holds, _sides(first_side or routine.first_side))
     vocab = vocabulary()

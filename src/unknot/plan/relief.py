@@ -28,11 +28,12 @@ import math
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from unknot.catalog import LEVELS, Pose
-from unknot.needs import Needs, parse_tight
-from unknot.routine import Routine
-from unknot.timeline import Timeline
-from unknot.vocabulary import DATA, vocabulary
+from unknot.catalog.poses import LEVELS, Pose
+from unknot.catalog.vocabulary import vocabulary
+from unknot.files import DATA
+from unknot.guide.timeline import Timeline
+from unknot.plan.needs import Needs, parse_tight
+from unknot.routines.routine import Routine
 
 if TYPE_CHECKING:
     from unknot.yamlfile import Field

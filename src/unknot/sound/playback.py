@@ -15,15 +15,15 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from unknot.audio import RATE, chime, utterances
-from unknot.timeline import Timeline
+from unknot.guide.timeline import Timeline
+from unknot.sound.track import RATE, chime, utterances
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from unknot.player import Player
-    from unknot.voice import Voice
+    from unknot.guide.player import Player
+    from unknot.sound.voice import Voice
 
 LEVEL = 0.8  # the clips are not loudness-normalised like the track: a fixed, comfortable gain
 

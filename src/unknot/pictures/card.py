@@ -15,14 +15,13 @@ import html
 import math
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from unknot.figures import svg
+from unknot.pictures.drawing import svg
 
 if TYPE_CHECKING:
-    from unknot.catalog import Pose
-    from unknot.timeline import Entry, Timeline
+    from unknot.catalog.poses import Pose
+    from unknot.guide.timeline import Entry, Timeline
 
 PAGE_WIDTH, PAGE_HEIGHT, MARGIN = 595.0, 842.0, 28.0  # A4 in points
 
@@ -175,26 +174,6 @@ def _wrap(text: str, width: int) -> list[str]:
     if current:
         lines.append(current)
     return lines
-
-
-def save(path: Path, data: bytes, *, what: str) -> None:
-    """Write a file atomically (a temporary name, then a rename), or one clear error."""
-    import os
-
-    from unknot.errors import UnknotError
-
-    if not path.parent.is_dir() or not os.access(path.parent, os.W_OK):
-        raise UnknotError(
-            "cannot be written: the folder does not exist or is not writable",
-            where=str(path),
-            expected=f"a path for the {what} in a writable folder",
-        )
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(data)
-        temporary.replace(path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def contact_sheet_svg(poses: list[Pose]) -> str:

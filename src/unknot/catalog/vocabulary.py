@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from unknot.names import NameIndex
@@ -13,7 +12,7 @@ from unknot.names import NameIndex
 if TYPE_CHECKING:
     from unknot.yamlfile import Field
 
-DATA = Path(__file__).parent / "data"
+from unknot.files import DATA
 
 
 class Term(NamedTuple):

@@ -3,13 +3,12 @@ felt before and after each session, over time. matplotlib is loaded only here.""
 
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from unknot.errors import UnknotError
-from unknot.history import SessionRecord
+from unknot.history.store import SessionRecord
 
 FORMATS = (".png", ".svg")
 WEEKS = 12
@@ -25,16 +24,12 @@ def plot(
     """Write the charts to `path` (.png or .svg), atomically, `inches` wide and high."""
     if path.suffix.lower() not in FORMATS:
         raise UnknotError(
-            "cannot draw charts into that file", where=str(path), field="--plot",
+            "cannot draw charts into that file", where=str(path), field="plot",
             expected=f"a file ending in {' or '.join(FORMATS)}",
         )  # fmt: skip
-    if not path.parent.is_dir() or not os.access(path.parent, os.W_OK):
-        raise UnknotError(
-            "cannot be written: the folder does not exist or is not writable",
-            where=str(path),
-            field="--plot",
-            expected="a path in a writable folder",
-        )
+    from unknot.files import writable_folder
+
+    writable_folder(path, what="charts", field="plot")
     import matplotlib
 
     matplotlib.use("Agg")  # no screen needed
@@ -44,13 +39,13 @@ def plot(
     figure, (weekly, tightness) = plt.subplots(2, 1, figsize=inches, constrained_layout=True)
     _minutes_per_week(weekly, sessions, today)
     _tightness(tightness, sessions)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    from unknot.files import atomic_path
+
     try:
-        figure.savefig(temporary, format=path.suffix.lower().lstrip("."), dpi=120)
-        temporary.replace(path)
+        with atomic_path(path) as temporary:
+            figure.savefig(temporary, format=path.suffix.lower().lstrip("."), dpi=120)
     finally:
         plt.close(figure)
-        temporary.unlink(missing_ok=True)
 
 
 def _minutes_per_week(axes: Any, sessions: list[SessionRecord], today: date) -> None:
@@ -100,7 +95,7 @@ def _tightness(axes: Any, sessions: list[SessionRecord]) -> None:
 def _series(rated: list[SessionRecord]) -> dict[str, list[tuple[int, int] | None]]:
     """Each area's (before, after) per session; areas rated identically share one line, named
     for their group when they make one up ("hips")."""
-    from unknot.vocabulary import vocabulary
+    from unknot.catalog.vocabulary import vocabulary
 
     areas = sorted({a for s in rated for a in set(s.before) & set(s.after)})
     by_values: dict[tuple[Any, ...], list[str]] = {}

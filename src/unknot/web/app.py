@@ -38,14 +38,14 @@ from unknot.errors import UnknotError
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from unknot.catalog import Pose
-    from unknot.history import PendingSession, Store
-    from unknot.planner import Plan
-    from unknot.routine import Routine
-    from unknot.timeline import Entry
-    from unknot.voice import Voice
+    from unknot.catalog.poses import Pose
+    from unknot.guide.timeline import Entry
+    from unknot.history.store import PendingSession, Store
+    from unknot.plan.planner import Plan
+    from unknot.routines.routine import Routine
+    from unknot.sound.voice import Voice
 
-WEB = Path(__file__).parent / "web"
+WEB = Path(__file__).parent
 TOKEN_COOKIE = "unknot_token"
 # Scripts, styles and images from this server only; nothing inline, no frames, no plugins.
 PAGE_POLICY = (
@@ -146,7 +146,7 @@ class Library:
     """The routines this server offers and the plans, figures and clips made from them."""
 
     def __init__(self, settings: Settings) -> None:
-        from unknot.routine import built_in_names, load_routine
+        from unknot.routines.routine import built_in_names, load_routine
 
         self.settings = settings
         self.files: dict[str, Path] = {}
@@ -163,7 +163,7 @@ class Library:
         self._plan_lock = threading.Lock()
 
     def routine(self, name: str, field: str = "routine") -> Routine:
-        from unknot.routine import load_routine, resolve
+        from unknot.routines.routine import load_routine, resolve
 
         return (
             load_routine(self.files[name])
@@ -197,8 +197,8 @@ class Library:
         return None
 
     def plan(self, request: PlanRequest) -> Plan:
-        from unknot import planner
-        from unknot.needs import read_needs
+        from unknot.plan import planner
+        from unknot.plan.needs import read_needs
 
         known = self.planned(request)
         if known is not None:
@@ -225,9 +225,9 @@ class Library:
 
     def clip(self, request: PlanRequest, index: int) -> bytes:
         """Entry `index`'s sound as MP3: its chime, then each cue at its moment."""
-        from unknot.audio import encoded
-        from unknot.playback import entry_clips
-        from unknot.timeline import Timeline
+        from unknot.guide.timeline import Timeline
+        from unknot.sound.playback import entry_clips
+        from unknot.sound.track import encoded
 
         plan = self.plan(request)
         if not 0 <= index < len(plan.timeline.entries):
@@ -259,7 +259,7 @@ class Library:
         threading.Thread(target=work, name="unknot-clips", daemon=True).start()
 
     def speaker(self) -> Voice:
-        from unknot.voice import voice
+        from unknot.sound.voice import voice
 
         if self._speaker is None:
             self._speaker = voice(self.settings.voice)
@@ -267,7 +267,7 @@ class Library:
 
 
 def figure_name(pose: Pose, side: str | None) -> str:
-    from unknot.card import slug
+    from unknot.pictures.card import slug
 
     return f"{slug(pose.name)}-{side}.svg" if side else f"{slug(pose.name)}.svg"
 
@@ -279,7 +279,7 @@ def _clock(seconds: float) -> str:
 
 def _label(name: str) -> str:
     """An area's or a group's name for people: hip-flexors -> Hip flexors."""
-    from unknot.vocabulary import vocabulary
+    from unknot.catalog.vocabulary import vocabulary
 
     vocab = vocabulary()
     term = vocab.areas.get(name) or vocab.groups.get(name)
@@ -294,9 +294,9 @@ def _when(stamp: str) -> str:
 
 
 def start_data(library: Library) -> dict[str, Any]:
-    from unknot.catalog import LEVELS, catalog
-    from unknot.timeline import expand
-    from unknot.vocabulary import vocabulary
+    from unknot.catalog.poses import LEVELS, catalog
+    from unknot.catalog.vocabulary import vocabulary
+    from unknot.guide.timeline import expand
 
     vocab = vocabulary()
     routines = []
@@ -339,7 +339,7 @@ def start_data(library: Library) -> dict[str, Any]:
 
 
 def plan_data(plan: Plan, request: PlanRequest) -> dict[str, Any]:
-    from unknot.card import steps
+    from unknot.pictures.card import steps
 
     data = plan.to_json()
     data["query"] = request.query()
@@ -388,7 +388,7 @@ def play_data(plan: Plan, request: PlanRequest, voice: str) -> dict[str, Any]:
 
 
 def history_data(store: Store) -> dict[str, Any]:
-    from unknot.history import stats
+    from unknot.history.store import stats
 
     return {"sessions": [s.to_json() for s in store.sessions(limit=20)], "stats": stats(store)}
 
@@ -406,7 +406,7 @@ class Recorder:
         self._lock = threading.Lock()
 
     def store(self) -> Store:
-        from unknot.history import Store
+        from unknot.history.store import Store
 
         with self._lock:
             if self._store is None:
@@ -414,7 +414,7 @@ class Recorder:
             return self._store
 
     def _target(self, uid: str) -> Store | PendingSession:
-        from unknot.history import PendingSession, UnreachableError
+        from unknot.history.store import PendingSession, UnreachableError
 
         if uid in self._pending:
             return self._pending[uid]
@@ -434,7 +434,7 @@ class Recorder:
     def step(
         self, uid: str, plan: Plan, position: int, index: int, held: float, outcome: str
     ) -> None:
-        from unknot.player import Outcome, StepRecord
+        from unknot.guide.player import Outcome, StepRecord
 
         entry = plan.timeline.entries[index]
         record = StepRecord(entry, round(held, 1), Outcome(outcome))
@@ -531,7 +531,7 @@ def app(settings: Settings) -> Guard:
         data = start_data(library)
         if request.url.path.startswith("/api/"):
             return JSONResponse(data)
-        from unknot import bodymap
+        from unknot.pictures import bodymap
 
         chosen = dict(request.query_params.multi_items())
         tight = set(request.query_params.getlist("tight"))
@@ -612,7 +612,7 @@ def app(settings: Settings) -> Guard:
     def chart(request: Request) -> Response:
         import tempfile
 
-        from unknot.charts import plot
+        from unknot.pictures.charts import plot
 
         sessions = recorder.store().sessions()
         with tempfile.TemporaryDirectory() as folder:
@@ -651,7 +651,7 @@ def app(settings: Settings) -> Guard:
         return JSONResponse({"ok": True})
 
     def _record(params: dict[str, Any], body: dict[str, Any]) -> None:
-        from unknot.history import parse_ratings
+        from unknot.history.store import parse_ratings
 
         uid, what = str(params["uid"]), params["what"]
 
@@ -697,7 +697,7 @@ def app(settings: Settings) -> Guard:
         return PlainTextResponse("not found", status_code=404)
 
     async def failed(request: Request, exc: Exception) -> Response:
-        from unknot.history import UnreachableError
+        from unknot.history.store import UnreachableError
 
         if isinstance(exc, UnreachableError):
             return PlainTextResponse(f"the history {exc.line()}", status_code=503)
@@ -717,7 +717,7 @@ def _ratings_text(ratings: Any) -> str | None:
 
 @cache
 def figures_by_name() -> dict[str, tuple[Pose, str | None]]:
-    from unknot.catalog import catalog
+    from unknot.catalog.poses import catalog
 
     found: dict[str, tuple[Pose, str | None]] = {}
     for pose in catalog().poses:
@@ -729,7 +729,7 @@ def figures_by_name() -> dict[str, tuple[Pose, str | None]]:
 @cache
 def figure_svg(name: str) -> str | None:
     """A figure by its file name (`pigeon-right.svg`), drawn once."""
-    from unknot.figures import svg
+    from unknot.pictures.drawing import svg
 
     pose, side = figures_by_name().get(name, (None, None))
     return None if pose is None else svg(pose, side, title=False)
@@ -839,7 +839,7 @@ def listen(host: str, port: int) -> Any:
     except OSError as err:
         sock.close()
         raise UnknotError(
-            f"cannot listen on {host}:{port} ({err.strerror})", field="--port",
+            f"cannot listen on {host}:{port} ({err.strerror})", field="port",
             expected="a free port (or 0 for any free port)",
         ) from None  # fmt: skip
     sock.listen(2048)

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from unknot.errors import UnknotError
-from unknot.planner import Context, Shape
-from unknot.relief import gentle_start
-from unknot.timeline import REST_POSITION
+from unknot.guide.timeline import REST_POSITION
+from unknot.plan.planner import Context, Shape
+from unknot.plan.relief import gentle_start
 
 if TYPE_CHECKING:
     import numpy as np

@@ -25,7 +25,7 @@ from unknot.errors import UnknotError
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
-    from unknot.player import StepRecord
+    from unknot.guide.player import StepRecord
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -103,7 +103,7 @@ class Store:
             self.engine: Engine = create_engine(self.url, future=True)
         except (ArgumentError, ModuleNotFoundError) as err:
             raise UnknotError(
-                f"cannot use {self.url!r} ({err})", field="--database",
+                f"cannot use {self.url!r} ({err})", field="database",
                 expected="sqlite:///PATH or postgresql+psycopg://USER@HOST/DB",
             ) from None  # fmt: skip
         if self.engine.dialect.name == "sqlite":
@@ -547,7 +547,7 @@ def parse_ratings(text: str | None, option: str) -> dict[str, int]:
     """`hips:6,calves:4` -> {area: 0-10}, groups expanded to their areas."""
     if not text:
         return {}
-    from unknot.vocabulary import vocabulary
+    from unknot.catalog.vocabulary import vocabulary
 
     ratings: dict[str, int] = {}
     for word in (w.strip() for w in text.split(",") if w.strip()):
@@ -579,9 +579,9 @@ class PendingSession:
         return folder
 
     def _save(self) -> None:
-        temporary = self.path.with_name(f".{self.path.name}.tmp")
-        temporary.write_text(json.dumps(self.data), encoding="utf-8")
-        temporary.replace(self.path)
+        from unknot.files import save
+
+        save(self.path, json.dumps(self.data).encode(), what="pending session")
 
     def start_session(
         self,

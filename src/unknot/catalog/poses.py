@@ -12,13 +12,14 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from unknot.hold import Hold, read_hold
+from unknot.catalog.holds import Hold, read_hold
+from unknot.catalog.vocabulary import VOCABULARY_FILES, Vocabulary, vocabulary
+from unknot.files import DATA
 from unknot.names import NameIndex, did_you_mean
-from unknot.vocabulary import DATA, VOCABULARY_FILES, Vocabulary, vocabulary
 from unknot.yamlfile import Field, load
 
 if TYPE_CHECKING:
-    from unknot.figures import Figure
+    from unknot.catalog.figure import Figure
 
 LEVELS = ("beginner", "intermediate", "advanced")
 SIDE_WORDS = ("leg", "side", "arm")
@@ -144,7 +145,7 @@ def _cues(field: Field) -> Cues:
 
 
 def _figure(field: Field) -> Figure:
-    from unknot.figures import read_figure
+    from unknot.catalog.figure import read_figure
 
     return read_figure(field)
 

@@ -17,14 +17,14 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
-from unknot.player import Player, Snapshot
-from unknot.timeline import Entry
+from unknot.guide.player import Player, Snapshot
+from unknot.guide.timeline import Entry
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.text import Text
 
-    from unknot.playback import Playback
+    from unknot.sound.playback import Playback
 
 FRAME_SECONDS = 0.1  # redraw at least this often so the countdown moves smoothly
 BIG_TEXT_FONT = "small"
@@ -290,7 +290,7 @@ def guide_plain(player: Player, out: IO[str]) -> None:
 
 def summary_lines(player: Player) -> list[str]:
     """The closing lines: what was done, cut short, skipped, and what is left."""
-    from unknot.player import Outcome, summarize
+    from unknot.guide.player import Outcome, summarize
 
     summary = summarize(player)
     total = len(player.timeline)

@@ -14,36 +14,13 @@ import math
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from unknot.vocabulary import DATA
+from unknot.catalog.figure import Figure
+from unknot.files import DATA
 
 if TYPE_CHECKING:
-    from unknot.catalog import Pose
-    from unknot.yamlfile import Field
+    from unknot.catalog.poses import Pose
 
 FIGURES_FILE = DATA / "figures.yaml"
-SEGMENTS = ("thigh", "shin", "foot", "upper_arm", "forearm")
-VIEWS = ("side", "front", "above")  # above: lying on a mat, seen from over it
-PROPS = ("block", "bolster", "strap", "wall", "foam-roller", "blanket", "pillow", "chair")
-_JOINTS = ("knee", "ankle", "toe", "elbow", "hand")
-POINTS = (
-    "hip",
-    "neck",
-    "head",
-    "back",
-    *(f"{limb}.{j}" for limb in ("near", "far") for j in _JOINTS),
-)
-
-
-class Figure(NamedTuple):
-    """A pose's figure as written in the catalog."""
-
-    view: str
-    torso: float
-    head: float
-    near: dict[str, float]
-    far: dict[str, float]
-    contacts: tuple[str, ...]
-    props: tuple[tuple[str, str], ...]  # (kind, point it sits under or at)
 
 
 class Style(NamedTuple):
@@ -67,60 +44,6 @@ def style() -> Style:
     tint = {k: tuple(v.strings(expected="parts")) for k, v in root["tint"].items(expected="areas")}
     numbers = {k: float(root[k].scalar()) for k in ("scale", "width", "height", "floor")}
     return Style(body, tint=tint, **numbers)
-
-
-# -- reading a figure from the catalog -----------------------------------------------------------
-def read_figure(field: Field) -> Figure:
-    """A `figure:` mapping from poses.yaml, every angle and name checked."""
-    f = field.mapping(
-        ["view", "torso", "head", "near", "far", "contacts", "props"],
-        required=["view", "torso", "near", "far", "contacts"],
-    )
-    view = f["view"].string(expected="side, front or above")
-    if view not in VIEWS:
-        raise f["view"].error(f"unknown view {view!r}", "side, front or above")
-    torso = _angle(f["torso"])
-    contacts = (
-        ()
-        if f["contacts"].kind == "seq" and not f["contacts"].node.value
-        else tuple(f["contacts"].strings(expected="points that rest on the floor"))
-    )
-    for point in contacts:
-        if point not in POINTS:
-            raise f["contacts"].error(f"unknown point {point!r}", f"one of {', '.join(POINTS)}")
-    props: list[tuple[str, str]] = []
-    if "props" in f:
-        for item in f["props"].sequence(expected="a list of {kind, at}"):
-            parts = item.mapping(["kind", "at"], required=["kind", "at"])
-            kind, at = parts["kind"].string(), parts["at"].string()
-            if kind not in PROPS or at not in POINTS:
-                raise item.error(
-                    f"unknown prop {kind!r} at {at!r}", f"a prop of {PROPS} at a point"
-                )
-            props.append((kind, at))
-    return Figure(
-        view=view,
-        torso=torso,
-        head=_angle(f["head"]) if "head" in f else torso,
-        near=_limbs(f["near"]),
-        far=_limbs(f["far"]),
-        contacts=contacts,
-        props=tuple(props),
-    )
-
-
-def _angle(field: Field) -> float:
-    if field.kind not in ("int", "float"):
-        raise field.error(f"is {field.describe()}", "an angle in degrees")
-    value = float(field.scalar())
-    if not -360 <= value <= 360:
-        raise field.error(f"{value:g} is out of range", "an angle from -360 to 360 degrees")
-    return value
-
-
-def _limbs(field: Field) -> dict[str, float]:
-    parts = field.mapping(SEGMENTS, required=SEGMENTS, expected=f"angles for {', '.join(SEGMENTS)}")
-    return {name: _angle(parts[name]) for name in SEGMENTS}
 
 
 # -- geometry ------------------------------------------------------------------------------------

@@ -19,8 +19,8 @@ import click
 from unknot.errors import UnknotError
 
 if TYPE_CHECKING:
-    from unknot.catalog import Pose
-    from unknot.planner import Plan
+    from unknot.catalog.poses import Pose
+    from unknot.plan.planner import Plan
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -123,9 +123,9 @@ def routine_options(command: F) -> F:
         extra: tuple[str, ...],
         **kwargs: Any,
     ) -> Any:
-        from unknot import planner
-        from unknot.needs import read_needs
-        from unknot.routine import resolve
+        from unknot.plan import planner
+        from unknot.plan.needs import read_needs
+        from unknot.routines.routine import resolve
 
         needs = read_needs(
             tight=tight, minutes=minutes, skip=skip, avoid=avoid, level=level,
@@ -181,8 +181,8 @@ def cli() -> None:
 @json_option
 def routines(as_json: bool) -> None:
     """List the built-in routines with their length and focus areas."""
-    from unknot.routine import built_in_names, resolve
-    from unknot.timeline import expand
+    from unknot.guide.timeline import expand
+    from unknot.routines.routine import built_in_names, resolve
 
     rows: list[dict[str, Any]] = []
     for name in built_in_names():
@@ -294,9 +294,9 @@ def go(
     """
     import sys
 
-    from unknot.history import PendingSession, Store, UnreachableError, parse_ratings
-    from unknot.player import Player
-    from unknot.terminal import guide
+    from unknot.cli.terminal import guide
+    from unknot.guide.player import Player
+    from unknot.history.store import PendingSession, Store, UnreachableError, parse_ratings
 
     ratings_before = parse_ratings(before, "--before")
     ratings_after = parse_ratings(after, "--after") if after is not None else None
@@ -323,11 +323,11 @@ def go(
     player.on_record = lambda record: store.record_step(session, next(positions), record)
     sound = None
     if speed == 1 and voice_name != "none":
-        from unknot.playback import Playback
-        from unknot.voice import voice
+        from unknot.sound.playback import Playback
+        from unknot.sound.voice import voice
 
         sound = Playback(player, voice(voice_name))
-    from unknot.player import summarize
+    from unknot.guide.player import summarize
 
     lines = guide(player, sound=sound)
     if ratings_after is None and not asking:
@@ -342,7 +342,7 @@ def go(
 
 def _ask_ratings(moment: str) -> dict[str, int]:
     """One line at the terminal: how tight areas feel, 0-10; Enter skips."""
-    from unknot.history import parse_ratings
+    from unknot.history.store import parse_ratings
 
     while True:
         answer = click.prompt(
@@ -371,8 +371,8 @@ def export(plan: Plan, audio_path: str, voice_name: str, music: str | None, as_j
     """Render the session as one audio track to play anywhere, with a cue sheet beside it."""
     from pathlib import Path
 
-    from unknot import audio
-    from unknot.voice import voice
+    from unknot.sound import track as audio
+    from unknot.sound.voice import voice
 
     target = Path(audio_path)
     audio.audio_format(target)  # a wrong suffix is reported before minutes of rendering
@@ -401,8 +401,8 @@ def export(plan: Plan, audio_path: str, voice_name: str, music: str | None, as_j
 @json_option
 def poses(areas: tuple[str, ...], as_json: bool) -> None:
     """List the pose catalog."""
-    from unknot.catalog import catalog
-    from unknot.vocabulary import vocabulary
+    from unknot.catalog.poses import catalog
+    from unknot.catalog.vocabulary import vocabulary
 
     wanted = vocabulary().resolve_areas(areas, field="--area") if areas else []
     found = catalog().stretching(wanted) if wanted else list(catalog())
@@ -432,7 +432,7 @@ def history(ctx: click.Context, database: str | None, as_json: bool) -> None:
     ctx.obj = database
     if ctx.invoked_subcommand is not None:
         return
-    from unknot.history import Store
+    from unknot.history.store import Store
 
     sessions = Store(database).sessions(limit=20)
     rows = [s.to_json() for s in sessions]
@@ -455,7 +455,7 @@ def history(ctx: click.Context, database: str | None, as_json: bool) -> None:
 @click.pass_obj
 def history_forget(database: str | None, session_id: str) -> None:
     """Delete one session (its id, or the start of it, from `unknot history`)."""
-    from unknot.history import Store
+    from unknot.history.store import Store
 
     store = Store(database)
     matches = [s.uid for s in store.sessions() if s.uid.startswith(session_id)]
@@ -478,8 +478,8 @@ def history_export(database: str | None, as_csv: bool, as_json: bool, file: str)
     """Write the whole history to FILE as JSON or CSV (chosen by --csv/--json, else the suffix)."""
     from pathlib import Path
 
-    from unknot import card
-    from unknot.history import Store, to_csv
+    from unknot.files import save
+    from unknot.history.store import Store, to_csv
 
     path = Path(file)
     if as_csv and as_json:
@@ -495,7 +495,7 @@ def history_export(database: str | None, as_csv: bool, as_json: bool, file: str)
         text = to_csv(data)
     else:
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    card.save(path, text.encode(), what="history")
+    save(path, text.encode(), what="history")
     click.echo(f"Wrote {len(data['sessions'])} sessions to {file}.")
 
 
@@ -507,7 +507,7 @@ def history_import(database: str | None, file: str) -> None:
     skipped."""
     from pathlib import Path
 
-    from unknot.history import Store, from_csv
+    from unknot.history.store import Store, from_csv
     from unknot.yamlfile import read_text
 
     text = read_text(Path(file), what="history export")
@@ -534,15 +534,15 @@ def history_import(database: str | None, file: str) -> None:
 @json_option
 def stats(database: str | None, plot_path: str | None, as_json: bool) -> None:
     """Streaks, minutes per week, areas stretched most and least, tightness before and after."""
-    from unknot.history import Store
-    from unknot.history import stats as history_stats
+    from unknot.history.store import Store
+    from unknot.history.store import stats as history_stats
 
     store = Store(database)
     data = history_stats(store)
     if plot_path:
         from pathlib import Path
 
-        from unknot.charts import plot
+        from unknot.pictures.charts import plot
 
         plot(store.sessions(), Path(plot_path))
         click.echo(f"Wrote {plot_path}.", err=True)
@@ -576,9 +576,9 @@ def figures(out_dir: str) -> None:
     """Write an SVG figure of every pose (and side), and an index.html that shows them all."""
     from pathlib import Path
 
-    from unknot import card
-    from unknot import figures as drawing
-    from unknot.catalog import catalog
+    from unknot.catalog.poses import catalog
+    from unknot.files import save
+    from unknot.pictures import card, drawing
 
     folder = Path(out_dir)
     try:
@@ -592,9 +592,9 @@ def figures(out_dir: str) -> None:
     for p in poses:
         for side in ("right", "left") if p.per_side else (None,):
             name = card.slug(p.name) + (f"-{side}" if side else "") + ".svg"
-            card.save(folder / name, drawing.svg(p, side).encode(), what="figure")
+            save(folder / name, drawing.svg(p, side).encode(), what="figure")
             files[(p.name, side)] = name
-    card.save(folder / "index.html", card.gallery_html(poses, files).encode(), what="index")
+    save(folder / "index.html", card.gallery_html(poses, files).encode(), what="index")
     click.echo(f"Wrote {len(files)} figures and {folder / 'index.html'}.")
 
 
@@ -603,7 +603,7 @@ def figures(out_dir: str) -> None:
 @json_option
 def pose(name: str, as_json: bool) -> None:
     """Show one pose, found by any of its names."""
-    from unknot.catalog import catalog
+    from unknot.catalog.poses import catalog
 
     found = catalog().find(name)
     if as_json:
@@ -619,8 +619,8 @@ def validate(file: str, as_json: bool) -> None:
     """Check a routine file; every problem is reported at its line."""
     from pathlib import Path
 
-    from unknot.routine import load_routine
-    from unknot.timeline import expand
+    from unknot.guide.timeline import expand
+    from unknot.routines.routine import load_routine
 
     routine = load_routine(Path(file))
     timeline = expand(routine)
@@ -659,7 +659,7 @@ def serve(
     """
     from pathlib import Path
 
-    from unknot import server
+    from unknot.web import app as server
 
     settings = server.Settings(
         voice=voice_name, database=database, token=server.new_token() if lan else None,
@@ -684,7 +684,8 @@ def _write_card(plan: Plan, path_text: str, allowed: tuple[str, ...]) -> None:
     """The session's figures as a page or a one-page card, written atomically."""
     from pathlib import Path
 
-    from unknot import card
+    from unknot.files import save
+    from unknot.pictures import card
 
     path = Path(path_text)
     if path.suffix.lower() not in allowed:
@@ -694,9 +695,9 @@ def _write_card(plan: Plan, path_text: str, allowed: tuple[str, ...]) -> None:
             expected=f"a file ending in {' or '.join(allowed)}",
         )
     if path.suffix.lower() == ".pdf":
-        card.save(path, card.card_pdf(plan.timeline), what="card")
+        save(path, card.card_pdf(plan.timeline), what="card")
     else:
-        card.save(path, card.card_html(plan.timeline).encode(), what="page")
+        save(path, card.card_html(plan.timeline).encode(), what="page")
     click.echo(f"Wrote {path}.", err=True)
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
-from unknot.catalog import CATALOG_FILE, Catalog, Pose, catalog
+from unknot.catalog.holds import Hold, read_hold
+from unknot.catalog.poses import CATALOG_FILE, Catalog, Pose, catalog
+from unknot.catalog.vocabulary import VOCABULARY_FILES
 from unknot.errors import UnknotError
-from unknot.hold import Hold, read_hold
+from unknot.files import DATA
 from unknot.names import NameIndex
-from unknot.vocabulary import DATA, VOCABULARY_FILES
 from unknot.yamlfile import Field, load
 
 BUILT_IN = DATA / "routines"
@@ -203,7 +204,7 @@ def read_routine(root: Field, *, name: str, path: Path | None = None) -> Routine
     }
     focus: tuple[str, ...] = ()
     if "focus" in fields:
-        from unknot.needs import parse_tight
+        from unknot.plan.needs import parse_tight
 
         names = fields["focus"].strings(expected="a list of areas or groups, weighted like hips:2")
         parse_tight(names, where=fields["focus"].where, field="focus")  # each must be known

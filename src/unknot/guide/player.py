@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from unknot.timeline import Cue, Entry, Timeline
+from unknot.guide.timeline import Cue, Entry, Timeline
 
 ADJUST_SECONDS = 10
 BACK_RESTARTS_WITHIN = 3  # pressing back later than this into a step restarts it

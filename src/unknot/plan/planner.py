@@ -32,14 +32,14 @@ from collections.abc import Iterator, Sequence
 from itertools import pairwise
 from typing import Any, NamedTuple
 
-from unknot.catalog import LEVELS, Pose, catalog
+from unknot.catalog.holds import Hold
+from unknot.catalog.poses import LEVELS, Pose, catalog
+from unknot.catalog.vocabulary import vocabulary
 from unknot.errors import UnknotError
-from unknot.hold import Hold
-from unknot.needs import Needs, named_areas, parse_tight
-from unknot.relief import Rules, area_weights, relief, rules, score
-from unknot.routine import FlowStep, PerSideBlock, PoseStep, RestStep, Routine, Step
-from unknot.timeline import Timeline, expand, hold_for
-from unknot.vocabulary import vocabulary
+from unknot.guide.timeline import Timeline, expand, hold_for
+from unknot.plan.needs import Needs, named_areas, parse_tight
+from unknot.plan.relief import Rules, area_weights, relief, rules, score
+from unknot.routines.routine import FlowStep, PerSideBlock, PoseStep, RestStep, Routine, Step
 
 
 # -- adapting the routine to skips, cautions and level -----------------------------------------
@@ -297,7 +297,7 @@ def units_of(layout: Layout) -> Iterator[Unit]:
 
 def _search(task: Problem) -> float:
     """Run the exact search and store each unit's chosen option; returns the best score."""
-    from unknot.search import Search  # NumPy, only when there is something to choose
+    from unknot.plan.search import Search  # NumPy, only when there is something to choose
 
     search = Search(task.limit, task.ctx, task.keep_all)
     layout = task.layout
@@ -450,7 +450,7 @@ def _area_seconds(timeline: Timeline, named: Sequence[str]) -> dict[str, int]:
 
 def _prepend(routine: Routine, extra: Sequence[str]) -> Routine:
     """Routines named with --with, done before this one within the same minutes."""
-    from unknot.routine import resolve
+    from unknot.routines.routine import resolve
 
     before: list[Step] = []
     for name in extra:
@@ -533,7 +533,7 @@ def plan(routine: Routine, needs: Needs, planner_rules: Rules | None = None) -> 
     shaped = shaped_routine(task.routine, layout, task.optimise)
     if not shaped.steps:
         raise UnknotError(
-            f"nothing fits in {needs.minutes:g} minutes", field="--minutes", expected="more minutes"
+            f"nothing fits in {needs.minutes:g} minutes", field="minutes", expected="more minutes"
         )
     hold = None if task.optimise else needs.hold
     timeline = expand(shaped, hold=hold, first_side=needs.first_side)

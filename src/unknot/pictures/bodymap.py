@@ -13,7 +13,8 @@ from html import escape
 from pathlib import Path
 from typing import NamedTuple
 
-from unknot.vocabulary import DATA, vocabulary
+from unknot.catalog.vocabulary import vocabulary
+from unknot.files import DATA
 from unknot.yamlfile import Field, load
 
 BODY_FILE = DATA / "body.yaml"

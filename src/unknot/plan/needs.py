@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from unknot.catalog import LEVELS, catalog
+from unknot.catalog.poses import LEVELS, catalog
+from unknot.catalog.vocabulary import vocabulary
 from unknot.errors import UnknotError
 from unknot.names import NameIndex
-from unknot.vocabulary import vocabulary
 
 MAX_MINUTES = 240
 TIGHT_WEIGHTS = (1, 10)
@@ -39,9 +39,7 @@ def _words(values: Iterable[str]) -> list[str]:
     return [w.strip() for v in values for w in v.split(",") if w.strip()]
 
 
-def parse_tight(
-    values: Iterable[str], *, where: str = "", field: str = "--tight"
-) -> dict[str, int]:
+def parse_tight(values: Iterable[str], *, where: str = "", field: str = "tight") -> dict[str, int]:
     """`hips:3,calves` -> every area of hips at weight 3, calves at 1 (the highest weight wins)."""
     vocab = vocabulary()
     tight: dict[str, int] = {}
@@ -78,7 +76,7 @@ def parse_poses(values: Iterable[str], option: str) -> tuple[str, ...]:
 
 def parse_conditions(values: Iterable[str]) -> tuple[str, ...]:
     index = vocabulary().condition_index
-    return tuple(dict.fromkeys(index.find(w, field="--avoid").name for w in _words(values)))
+    return tuple(dict.fromkeys(index.find(w, field="avoid").name for w in _words(values)))
 
 
 def parse_level(value: str | None) -> str | None:
@@ -87,7 +85,7 @@ def parse_level(value: str | None) -> str | None:
     index: NameIndex[str] = NameIndex("level")
     for level in LEVELS:
         index.add(level, level)
-    return index.find(value, field="--level")
+    return index.find(value, field="level")
 
 
 def read_needs(
@@ -105,14 +103,14 @@ def read_needs(
     if minutes is not None and not 1 <= minutes <= MAX_MINUTES:
         raise UnknotError(
             f"{minutes:g} is out of range",
-            field="--minutes",
+            field="minutes",
             expected=f"1 to {MAX_MINUTES} minutes",
         )
     return Needs(
         tight=parse_tight(tight),
         named=named_areas(tight),
         minutes=minutes,
-        skip=parse_poses(skip, "--skip"),
+        skip=parse_poses(skip, "skip"),
         avoid=parse_conditions(avoid),
         level=parse_level(level),
         hold=hold,

@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from unknot.errors import UnknotError
-from unknot.timeline import Timeline
+from unknot.guide.timeline import Timeline
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from unknot.voice import Voice
+    from unknot.sound.voice import Voice
 
 RATE = 24_000  # every format here takes it, Opus included; the voice is resampled to it
 TARGET_LUFS = -16.0  # loud enough for a phone's speaker, with room under it for music
@@ -140,12 +139,12 @@ def _music_bed(path: Path, length: int, said: list[Utterance]) -> NDArray[np.flo
         music, rate = soundfile.read(path, dtype="float32", always_2d=True)
     except (OSError, RuntimeError, soundfile.LibsndfileError) as err:
         raise UnknotError(
-            f"cannot be read as audio ({err})", where=str(path), field="--music",
+            f"cannot be read as audio ({err})", where=str(path), field="music",
             expected="a WAV, FLAC, OGG, Opus or MP3 file",
         ) from None  # fmt: skip
     mono = _resampled(music.mean(axis=1).astype(numpy.float32), int(rate))
     if len(mono) == 0:
-        raise UnknotError("has no sound", where=str(path), field="--music", expected="some music")
+        raise UnknotError("has no sound", where=str(path), field="music", expected="some music")
     bed = numpy.resize(mono, length)  # loops by repeating, cuts at the end
     peak = float(numpy.max(numpy.abs(bed))) or 1.0
     control = numpy.full(length, MUSIC_LEVEL / peak, dtype=numpy.float32)
@@ -229,7 +228,7 @@ def audio_format(path: Path) -> tuple[str, str]:
         raise UnknotError(
             f"no encoder for {path.suffix or 'a file without an extension'!r}",
             where=str(path),
-            field="--audio",
+            field="audio",
             expected=f"a file ending in {', '.join(FORMATS)}",
         )
     return found
@@ -240,22 +239,16 @@ def write(track: Track, path: Path, title: str) -> list[Path]:
     import soundfile
 
     kind, subtype = audio_format(path)
-    folder = path.parent
-    if not folder.is_dir() or not os.access(folder, os.W_OK):
-        raise UnknotError(
-            "cannot be written: the folder does not exist or is not writable",
-            where=str(path),
-            field="--audio",
-            expected="a path in a writable folder",
-        )
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp{path.suffix}")
+    from unknot.files import atomic_path, writable_folder
+
+    writable_folder(path, what="audio track", field="audio")
+
     try:
-        _encode(track.samples, temporary, kind, subtype)
-        temporary.replace(path)
+        with atomic_path(path) as temporary:
+            _encode(track.samples, temporary, kind, subtype)
     except (OSError, RuntimeError, soundfile.LibsndfileError) as err:
-        temporary.unlink(missing_ok=True)
         raise UnknotError(
-            f"could not be written ({err})", where=str(path), field="--audio",
+            f"could not be written ({err})", where=str(path), field="audio",
             expected="a writable path with one of " + ", ".join(FORMATS),
         ) from None  # fmt: skip
     finally:
@@ -310,14 +303,14 @@ def _cue_sheets(track: Track, path: Path, title: str) -> list[Path]:
             for u in track.utterances
         ],
     }
+    from unknot.files import save
+
     written = []
     for target, text in (
         (cue_sheet_path(path), "\n".join(lines) + "\n"),
         (chapters_path(path), json.dumps(chapters_json, indent=2) + "\n"),
     ):
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(target)
+        save(target, text.encode(), what="cue sheet", field="audio")
         written.append(target)
     return written
 

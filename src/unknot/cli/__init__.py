@@ -1,0 +1,1 @@
+"""The `unknot` command: parse, call the public API, render."""

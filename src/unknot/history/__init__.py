@@ -1,0 +1,1 @@
+"""Every session remembered: the store, the pending file, moving history in and out, stats."""

@@ -1,0 +1,1 @@
+"""Figures of poses, the body map, the printable card and the history's charts."""
