@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,7 +11,9 @@ import pytest
 from click.testing import Result
 
 from unknot.cache import cached
-from unknot.catalog.poses import CATALOG_FILE, load_catalog
+from unknot.catalog.poses import catalog_files, load_catalog
+from unknot.errors import UnknotError
+from unknot.files import DATA
 from unknot.guide.timeline import expand
 from unknot.routines.routine import load_routine
 
@@ -47,12 +50,12 @@ def test_a_corrupt_cache_entry_is_only_a_miss(own_cache: Path) -> None:
         calls.append(1)
         return "built"
 
-    assert cached("thing", [CATALOG_FILE], build) == "built"
+    assert cached("thing", catalog_files(), build) == "built"
     for entry in own_cache.iterdir():
         entry.write_bytes(b"not a pickle")
-    assert cached("thing", [CATALOG_FILE], build) == "built"
+    assert cached("thing", catalog_files(), build) == "built"
     assert len(calls) == 2
-    assert cached("thing", [CATALOG_FILE], build) == "built"
+    assert cached("thing", catalog_files(), build) == "built"
     assert len(calls) == 2  # rewritten, and used
 
 
@@ -60,18 +63,52 @@ def test_an_unwritable_cache_directory_is_skipped(
     own_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     own_cache.write_text("a file where the folder should be")
-    assert cached("thing", [CATALOG_FILE], lambda: 42) == 42
+    assert cached("thing", catalog_files(), lambda: 42) == 42
 
 
 def test_the_cache_can_be_turned_off(monkeypatch: pytest.MonkeyPatch, own_cache: Path) -> None:
     monkeypatch.setenv("UNKNOT_CACHE_DIR", "")
-    assert cached("thing", [CATALOG_FILE], lambda: 7) == 7
+    assert cached("thing", catalog_files(), lambda: 7) == 7
     assert not own_cache.exists()
 
 
-def test_the_catalog_from_the_cache_equals_the_catalog_from_the_file(own_cache: Path) -> None:
-    fresh = load_catalog(CATALOG_FILE)
-    first = cached("catalog-test", [CATALOG_FILE], lambda: load_catalog(CATALOG_FILE))
-    again = cached("catalog-test", [CATALOG_FILE], lambda: load_catalog(CATALOG_FILE))
+def test_the_catalog_from_the_cache_equals_the_catalog_from_the_files(own_cache: Path) -> None:
+    fresh = load_catalog()
+    first = cached("catalog-test", catalog_files(), load_catalog)
+    again = cached("catalog-test", catalog_files(), load_catalog)
     assert [p._asdict() for p in again.poses] == [p._asdict() for p in fresh.poses]
     assert first is not again  # the second one really came back from disk
+
+
+def test_the_cache_depends_on_every_pose_file_and_figure() -> None:
+    sources = catalog_files()
+    for folder in ("poses", "figures"):
+        assert [p for p in sources if p.parent == DATA / folder] == sorted(
+            (DATA / folder).glob("*.yaml")
+        )
+
+
+def test_the_cached_catalog_is_read_again_when_one_pose_file_changes(
+    own_cache: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(DATA / "catalog.yaml", data)
+    for folder in ("poses", "figures"):
+        shutil.copytree(DATA / folder, data / folder)
+
+    def load() -> list[tuple[str, int]]:
+        catalog = cached("catalog-test", catalog_files(data), lambda: load_catalog(data))
+        return [(p.name, p.hold.high) for p in catalog]
+
+    before = load()
+    assert load() == before  # from the cache
+    pigeon = data / "poses" / "pigeon.yaml"
+    pigeon.write_text(pigeon.read_text(encoding="utf-8").replace("hold: 30-90", "hold: 30-95"))
+    os.utime(pigeon, ns=(pigeon.stat().st_atime_ns, pigeon.stat().st_mtime_ns + 1_000_000))
+    after = load()
+    assert ("Pigeon", 95) in after and ("Pigeon", 90) in before
+    assert len(after) == len(before)
+    (data / "figures" / "plow.yaml").unlink()  # one file fewer: the list of sources changed
+    with pytest.raises(UnknotError, match="has no figure"):
+        load()

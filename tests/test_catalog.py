@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import Result
 
 from conftest import SEED_SEQUENCE
-from unknot.catalog.poses import LEVELS, catalog
+from unknot.catalog.poses import catalog, load_catalog
 from unknot.catalog.vocabulary import vocabulary
-from unknot.names import key
+from unknot.errors import UnknotError
+from unknot.files import DATA
+from unknot.names import key, slug
+
+POSE_FILES = sorted((DATA / "poses").glob("*.yaml"))
 
 # The seed's 17 moves in order, and the ones done on one leg (or side) at a time.
 SEED_POSES = list(dict.fromkeys(pose for pose, _ in SEED_SEQUENCE))
@@ -36,7 +43,7 @@ def test_every_pose_is_complete(pose: object) -> None:
     assert isinstance(pose, Pose)
     vocab = vocabulary()
     assert pose.position in vocab.positions
-    assert pose.level in LEVELS
+    assert pose.level in vocab.levels
     assert set(pose.areas) <= set(vocab.areas)
     assert all(1 <= w <= 3 for w in pose.areas.values())
     assert set(pose.avoid) <= set(vocab.conditions)
@@ -142,3 +149,138 @@ def test_poses_by_group_and_unknown_area(run: Callable[..., Result]) -> None:
     result = run("poses", "--area", "calfs")
     assert result.exit_code == 2
     assert "unknown area 'calfs' (did you mean 'calves'?)" in result.stderr
+
+
+@pytest.mark.parametrize("path", POSE_FILES, ids=lambda p: p.stem)
+def test_every_pose_file_is_a_pose_of_the_catalog_with_its_figure(path: Path) -> None:
+    pose = catalog().find(yaml.safe_load(path.read_text(encoding="utf-8"))["name"])
+    assert slug(pose.name) == path.stem
+    assert pose.figure is not None and (DATA / "figures" / path.name).is_file()
+
+
+def test_the_catalog_is_every_pose_file_in_the_order_catalog_yaml_lists() -> None:
+    order = yaml.safe_load((DATA / "catalog.yaml").read_text(encoding="utf-8"))["poses"]
+    assert [slug(p.name) for p in catalog()] == order
+    assert sorted(order) == [p.stem for p in POSE_FILES]
+    assert sorted((DATA / "figures").glob("*.yaml")) == [
+        DATA / "figures" / p.name for p in POSE_FILES
+    ]
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    """A copy of the shipped catalog's files, to break one of them."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(DATA / "catalog.yaml", folder)
+    for name in ("poses", "figures"):
+        shutil.copytree(DATA / name, folder / name)
+    return folder
+
+
+def edit(path: Path, old: str, new: str) -> int:
+    """Replace `old` (once) in the file; the line it was on."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return text[: text.index(old)].count("\n") + 1
+
+
+def test_a_copy_of_the_catalog_loads_as_the_shipped_one(data: Path) -> None:
+    assert [p._asdict() for p in load_catalog(data)] == [p._asdict() for p in catalog()]
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "field", "words"),
+    [
+        ("poses/pigeon.yaml", "hold: 30-90", "hold: a while", "hold", "not a hold"),
+        ("poses/pigeon.yaml", "level: intermediate", "level: expert", "level", "unknown level"),
+        ("poses/pigeon.yaml", "avoid: [knees, hips]", "avoid: knees: hips", "", "bad YAML"),
+        ("poses/plow.yaml", "substitutes: [", "substitutes: [Pidgeon, ", "substitutes", "Pigeon"),
+        ("poses/sphinx.yaml", "props: []", "props: [sofa]", "props[1]", "unknown prop 'sofa'"),
+        ("figures/pigeon.yaml", "torso: 72", "torso: straight", "torso", "an angle"),
+        ("figures/pigeon.yaml", "contacts: [", "contacts: [elbow, ", "contacts", "unknown point"),
+    ],
+    ids=["hold", "level", "yaml", "substitute", "prop", "figure-angle", "figure-point"],
+)
+def test_a_mistake_in_one_file_names_that_file_and_its_line(
+    data: Path, file: str, old: str, new: str, field: str, words: str
+) -> None:
+    line = edit(data / file, old, new)
+    with pytest.raises(UnknotError) as caught:
+        load_catalog(data)
+    assert caught.value.where.startswith(f"{data / file}:{line}")  # bad YAML adds its column
+    assert caught.value.field == field
+    assert words in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [("Half Pigeon", 3), ("Pigeon", 1)],  # Pigeon's alias on line 3; its very name, on line 1
+    ids=["alias", "name"],
+)
+def test_a_name_in_two_files_names_both(data: Path, name: str, line: int) -> None:
+    new = data / "poses" / "pigeon-again.yaml"  # a copy of Pigeon, to be made a pose of its own
+    shutil.copy(data / "poses" / "pigeon.yaml", new)
+    shutil.copy(data / "figures" / "pigeon.yaml", data / "figures" / new.name)
+    edit(new, "name: Pigeon", f"name: {name}")
+    edit(data / "catalog.yaml", "  - pigeon\n", "  - pigeon\n  - pigeon-again\n")
+    with pytest.raises(UnknotError) as caught:
+        load_catalog(data)
+    assert caught.value.where == f"{new}:1"
+    first = f"{data / 'poses' / 'pigeon.yaml'}:{line}"
+    assert f"{name!r} is used by both 'Pigeon' ({first}) and {name!r}" in caught.value.what
+
+
+def rename(path: Path, name: str) -> None:
+    path.rename(path.with_name(name))
+
+
+def unlist(data: Path) -> None:
+    edit(data / "catalog.yaml", "  - plow\n", "")
+
+
+def list_twice(data: Path) -> None:
+    edit(data / "catalog.yaml", "  - plow\n", "  - plow\n  - plow\n")
+
+
+def rename_pose_file(data: Path) -> None:
+    rename(data / "poses" / "plow.yaml", "halasana.yaml")
+
+
+def remove_figure(data: Path) -> None:
+    (data / "figures" / "plow.yaml").unlink()
+
+
+def rename_figure(data: Path) -> None:
+    rename(data / "figures" / "plow.yaml", "halasana.yaml")
+
+
+def rename_both_and_list(data: Path) -> None:
+    edit(data / "catalog.yaml", "  - plow\n", "  - halasana\n")
+    rename_pose_file(data)
+    rename_figure(data)
+
+
+# A pose file, a figure file or the list out of step with the others: (how, file, what is said).
+OUT_OF_STEP = [
+    (unlist, "poses/plow.yaml", "is not listed in"),
+    (list_twice, "catalog.yaml:", "'plow' is listed twice"),
+    (rename_pose_file, "catalog.yaml:", "no pose file plow.yaml"),
+    (remove_figure, "poses/plow.yaml:1", "has no figure"),
+    (rename_figure, "figures/halasana.yaml", "is the figure of no pose"),
+    (rename_both_and_list, "poses/halasana.yaml:1", "is not named after it"),
+]
+
+
+@pytest.mark.parametrize(
+    ("how", "file", "words"), [pytest.param(*case, id=case[0].__name__) for case in OUT_OF_STEP]
+)
+def test_a_file_out_of_step_with_the_list_is_named(
+    data: Path, how: Callable[[Path], object], file: str, words: str
+) -> None:
+    how(data)
+    with pytest.raises(UnknotError) as caught:
+        load_catalog(data)
+    assert caught.value.where.startswith(str(data / file))
+    assert words in caught.value.what

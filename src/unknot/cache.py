@@ -30,10 +30,17 @@ def cache_dir() -> Path | None:
 
 
 def _stamp(sources: Sequence[Path]) -> tuple[object, ...]:
+    # Each folder is resolved once, and in plain strings: resolving costs a system call per part
+    # of the path, and the catalog is a file per pose in two folders, read on every command.
+    folders: dict[str, str] = {}
     stats = []
     for source in sources:
         st = source.stat()
-        stats.append((str(source.resolve()), st.st_size, st.st_mtime_ns))
+        folder, name = os.path.split(os.fspath(source))
+        real = folders.get(folder)
+        if real is None:
+            real = folders[folder] = os.path.realpath(folder or ".")
+        stats.append((f"{real}{os.sep}{name}", st.st_size, st.st_mtime_ns))
     return (__version__, *stats)
 
 

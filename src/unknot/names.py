@@ -29,6 +29,11 @@ def key(name: str) -> str:
     return " ".join(w for w in words if w not in _FILLER_WORDS)
 
 
+def slug(text: str) -> str:
+    """A name as a file name: "Child's Pose" -> child-s-pose (a pose's data file and figure)."""
+    return _NOT_ALNUM.sub("-", text.lower()).strip("-")
+
+
 def closest(word: str, choices: Iterable[str], *, limit: int = 1) -> list[str]:
     """The choices nearest to `word`, best first, or none when nothing is near enough."""
     from rapidfuzz import fuzz, process  # only on the error path: keeps start-up fast

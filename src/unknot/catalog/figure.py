@@ -1,5 +1,7 @@
 """The figure model: how a pose's figure is written in the catalog (view, segment angles, the
-points resting on the floor, props), read and checked. Drawing it is `unknot.pictures.drawing`.
+points resting on the floor, props), read and checked. Each pose's figure is a file of its own,
+`data/figures/<slug>.yaml`, apart from the pose's facts and words, because this model is to be
+replaced wholesale. Drawing it is `unknot.pictures.drawing`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ if TYPE_CHECKING:
 
 SEGMENTS = ("thigh", "shin", "foot", "upper_arm", "forearm")
 VIEWS = ("side", "front", "above")  # above: lying on a mat, seen from over it
-PROPS = ("block", "bolster", "strap", "wall", "foam-roller", "blanket", "pillow", "chair")
 _JOINTS = ("knee", "ankle", "toe", "elbow", "hand")
 POINTS = (
     "hip",
@@ -34,8 +35,8 @@ class Figure(NamedTuple):
     props: tuple[tuple[str, str], ...]  # (kind, point it sits under or at)
 
 
-def read_figure(field: Field) -> Figure:
-    """A `figure:` mapping from poses.yaml, every angle and name checked."""
+def read_figure(field: Field, props: tuple[str, ...]) -> Figure:
+    """A figure file's mapping, every angle and name checked; `props` are the ones it may draw."""
     f = field.mapping(
         ["view", "torso", "head", "near", "far", "contacts", "props"],
         required=["view", "torso", "near", "far", "contacts"],
@@ -52,16 +53,16 @@ def read_figure(field: Field) -> Figure:
     for point in contacts:
         if point not in POINTS:
             raise f["contacts"].error(f"unknown point {point!r}", f"one of {', '.join(POINTS)}")
-    props: list[tuple[str, str]] = []
+    placed: list[tuple[str, str]] = []
     if "props" in f:
         for item in f["props"].sequence(expected="a list of {kind, at}"):
             parts = item.mapping(["kind", "at"], required=["kind", "at"])
             kind, at = parts["kind"].string(), parts["at"].string()
-            if kind not in PROPS or at not in POINTS:
+            if kind not in props or at not in POINTS:
                 raise item.error(
-                    f"unknown prop {kind!r} at {at!r}", f"a prop of {PROPS} at a point"
+                    f"unknown prop {kind!r} at {at!r}", f"a prop ({', '.join(props)}) at a point"
                 )
-            props.append((kind, at))
+            placed.append((kind, at))
     return Figure(
         view=view,
         torso=torso,
@@ -69,7 +70,7 @@ def read_figure(field: Field) -> Figure:
         near=_limbs(f["near"]),
         far=_limbs(f["far"]),
         contacts=contacts,
-        props=tuple(props),
+        props=tuple(placed),
     )
 
 

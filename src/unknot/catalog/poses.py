@@ -1,12 +1,17 @@
-"""The pose catalog: every pose unknot can guide, read from `data/poses.yaml`.
+"""The pose catalog: every pose unknot can guide, one file per pose.
 
 A pose carries what a guide needs to know about it: how it is found (name, Sanskrit, aliases),
 where it starts from, whether it is done per side, what it stretches and how much, how long it is
 usually held, who should avoid it and what to do instead, and the cues to say, in our own words.
+
+In the data folder, `poses/<slug>.yaml` holds a pose (the slug is its name as a file name:
+`poses/child-s-pose.yaml`), `figures/<slug>.yaml` how to draw it, and `catalog.yaml` lists the
+slugs in catalog order, the order `unknot poses` shows, which nothing in a pose's own data gives.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -14,16 +19,30 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from unknot.catalog.holds import Hold, read_hold
 from unknot.catalog.vocabulary import VOCABULARY_FILES, Vocabulary, vocabulary
+from unknot.errors import UnknotError
 from unknot.files import DATA
-from unknot.names import NameIndex, did_you_mean
+from unknot.names import NameIndex, did_you_mean, key, slug
 from unknot.yamlfile import Field, load
 
 if TYPE_CHECKING:
     from unknot.catalog.figure import Figure
 
-LEVELS = ("beginner", "intermediate", "advanced")
-SIDE_WORDS = ("leg", "side", "arm")
 AREA_WEIGHTS = (1, 3)
+ORDER_FILE = "catalog.yaml"  # these three in the data folder
+POSE_FOLDER = "poses"
+FIGURE_FOLDER = "figures"
+
+# Kept while plan/ and web/ import it from here: the levels are data now (pose-words.yaml), read
+# the first time LEVELS is asked for rather than whenever this module is imported.
+LEVELS: tuple[str, ...]
+
+if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name from this module
+
+    def __getattr__(name: str) -> tuple[str, ...]:
+        if name == "LEVELS":
+            return vocabulary().levels
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _POSE_FIELDS = (
     "name",
@@ -41,7 +60,6 @@ _POSE_FIELDS = (
     "modifications",
     "substitutes",
     "cues",
-    "figure",
 )
 _REQUIRED = tuple(f for f in _POSE_FIELDS if f not in ("sanskrit", "side_word", "aliases"))
 
@@ -70,7 +88,7 @@ class Pose(NamedTuple):
     modifications: tuple[str, ...]
     substitutes: tuple[str, ...]
     cues: Cues
-    figure: Figure | None = None  # how to draw it (figures.py); every shipped pose has one
+    figure: Figure | None = None  # how to draw it (figures/<slug>.yaml); every pose has one
 
     @property
     def key_cue(self) -> str:
@@ -144,19 +162,12 @@ def _cues(field: Field) -> Cues:
     return Cues(fields["enter"].string(), tuple(hold), fields["exit"].string())
 
 
-def _figure(field: Field) -> Figure:
-    from unknot.catalog.figure import read_figure
-
-    return read_figure(field)
-
-
-def _pose(field: Field, vocab: Vocabulary, props: list[str]) -> Pose:
-    f = field.mapping(_POSE_FIELDS, required=_REQUIRED)
+def _pose(f: dict[str, Field], field: Field, vocab: Vocabulary) -> Pose:
     per_side = f["per_side"].boolean()
     if per_side != ("side_word" in f):
         raise field.error(
             "side_word goes with per_side: true and only with it",
-            f"side_word ({', '.join(SIDE_WORDS)}) exactly when the pose is done per side",
+            f"side_word ({', '.join(vocab.side_words)}) exactly when the pose is done per side",
         )
 
     def texts(name: str) -> tuple[str, ...]:
@@ -173,36 +184,146 @@ def _pose(field: Field, vocab: Vocabulary, props: list[str]) -> Pose:
         aliases=texts("aliases"),
         position=_choice(f["position"], list(vocab.positions), "position"),
         per_side=per_side,
-        side_word=_choice(f["side_word"], SIDE_WORDS, "side word") if per_side else "",
+        side_word=_choice(f["side_word"], vocab.side_words, "side word") if per_side else "",
         areas=_areas(f["areas"], vocab),
         hold=read_hold(f["hold"]),
-        props=listed("props", props, "prop"),
-        level=_choice(f["level"], LEVELS, "level"),
+        props=listed("props", vocab.props, "prop"),
+        level=_choice(f["level"], vocab.levels, "level"),
         avoid=listed("avoid", list(vocab.conditions), "condition"),
         description=f["description"].string(),
         modifications=texts("modifications"),
         substitutes=texts("substitutes"),
         cues=_cues(f["cues"]),
-        figure=_figure(f["figure"]) if "figure" in f else None,
     )
 
 
-def load_catalog(path: Path) -> Catalog:
-    """Read and check a catalog file: every field, every name, every substitute."""
-    vocab = vocabulary()
-    root = load(path, what="pose catalog").mapping(["props", "poses"], required=["poses"])
-    props = root["props"].strings(expected="a list of props") if "props" in root else []
-    fields = root["poses"].sequence(expected="a list of poses")
-    catalog = Catalog([_pose(item, vocab, props) for item in fields])
-    for item, pose in zip(fields, catalog.poses, strict=True):
-        for substitute in pose.substitutes:
-            found = catalog.find(substitute, where=item.where, field=f"{item.path}.substitutes")
-            if found is pose:
-                raise item.error(f"{pose.name!r} lists itself as a substitute", "other poses")
+class _Read(NamedTuple):
+    """A pose as read from its file, with the fields it was read from, for errors across files."""
+
+    pose: Pose
+    fields: dict[str, Field]
+
+
+def _read(path: Path, figure: Path, vocab: Vocabulary) -> _Read:
+    """One pose file, and its figure file."""
+    from unknot.catalog.figure import read_figure  # the figure model is apart: it will be replaced
+
+    root = load(path, what="pose")
+    fields = root.mapping(_POSE_FIELDS, required=_REQUIRED)
+    pose = _pose(fields, root, vocab)
+    if not figure.is_file():
+        raise root.error("has no figure", f"its figure in {figure}")
+    drawn = read_figure(load(figure, what="pose figure"), vocab.props)
+    return _Read(pose._replace(figure=drawn), fields)
+
+
+def _spellings(fields: dict[str, Field]) -> Iterator[Field]:
+    """The fields that hold the pose's name, its Sanskrit name and each alias."""
+    yield fields["name"]
+    if "sanskrit" in fields:
+        yield fields["sanskrit"]
+    if "aliases" in fields:
+        aliases = fields["aliases"]
+        yield from aliases.sequence(expected="a list") if aliases.kind == "seq" else [aliases]
+
+
+def _name_clash(read: list[_Read]) -> None:
+    """The first name or alias that two files use, as an error naming both."""
+    owners: dict[str, tuple[str, Field]] = {}
+    for pose, fields in read:
+        for field in _spellings(fields):
+            spelling = field.string()
+            owner, first = owners.setdefault(key(spelling), (pose.name, field))
+            if first.source != field.source:
+                raise field.error(
+                    f"pose name {spelling!r} is used by both {owner!r} ({first.where}) "
+                    f"and {pose.name!r}",
+                    "every name and alias to belong to one pose only",
+                )
+
+
+def _index(read: list[_Read]) -> Catalog:
+    """The catalog of these poses, each found by its names; each file named after its pose."""
+    poses = [pose for pose, _ in read]
+    # The index finds a clash on its own, but cannot say where: the files are looked through
+    # only then, which spares every cold start a second pass over every name.
+    try:
+        catalog = Catalog(poses)
+    except UnknotError:
+        _name_clash(read)
+        raise
+    if any(catalog.get(pose.name) is not pose for pose in poses):
+        _name_clash(read)  # one name in two files, which the index takes for one pose
+    for pose, fields in read:
+        named = f"{slug(pose.name)}.yaml"
+        if Path(fields["name"].source).name != named:
+            raise fields["name"].error(
+                f"the file of pose {pose.name!r} is not named after it",
+                f"{named}, and its figure {FIGURE_FOLDER}/{named}",
+            )
     return catalog
 
 
-CATALOG_FILE = DATA / "poses.yaml"
+def _order(data: Path, files: dict[str, Path]) -> list[str]:
+    """The slugs in catalog.yaml, each with a pose file; every pose file listed there."""
+    root = load(data / ORDER_FILE, what="pose catalog").mapping(["poses"], required=["poses"])
+    listed: dict[str, Field] = {}
+    for item in root["poses"].sequence(expected="a list of pose files (their slugs)"):
+        stem = item.string(expected="a pose file's name without .yaml")
+        if stem in listed:
+            raise item.error(f"{stem!r} is listed twice", "each pose once")
+        if stem not in files:
+            raise item.error(
+                f"no pose file {stem}.yaml in {data / POSE_FOLDER}{did_you_mean(stem, files)}",
+                "the name of a pose file without .yaml",
+            )
+        listed[stem] = item
+    for stem, path in files.items():
+        if stem not in listed:
+            raise UnknotError(
+                f"is not listed in {data / ORDER_FILE}",
+                where=str(path),
+                expected=f"{stem!r} in its list, where the pose comes in the catalog",
+            )
+    return list(listed)
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    """The folder's YAML files by name; none for a missing folder (each pose then says so)."""
+    try:
+        # Names sorted as text, not as paths: this runs on every command, and Path compares slowly.
+        names = sorted(os.listdir(folder))  # noqa: PTH208
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [folder / name for name in names if name.endswith(".yaml")]
+
+
+def catalog_files(data: Path = DATA) -> list[Path]:
+    """Every file the catalog is read from: what a cache of it depends on."""
+    return [data / ORDER_FILE, *_yaml_files(data / POSE_FOLDER), *_yaml_files(data / FIGURE_FOLDER)]
+
+
+def load_catalog(data: Path = DATA) -> Catalog:
+    """Read and check the catalog in the folder `data`: catalog.yaml, every pose file in poses/
+    and its figure in figures/; every field, every name across files, every substitute."""
+    vocab = vocabulary()
+    files = {path.stem: path for path in _yaml_files(data / POSE_FOLDER)}
+    order = _order(data, files)
+    for path in _yaml_files(data / FIGURE_FOLDER):
+        if path.stem not in files:
+            raise UnknotError(
+                "is the figure of no pose",
+                where=str(path),
+                expected=f"the pose it draws in {data / POSE_FOLDER / path.name}",
+            )
+    read = [_read(files[stem], data / FIGURE_FOLDER / f"{stem}.yaml", vocab) for stem in order]
+    catalog = _index(read)
+    for pose, fields in read:
+        for substitute in pose.substitutes:
+            field = fields["substitutes"]
+            if catalog.find(substitute, where=field.where, field=field.path) is pose:
+                raise field.error(f"{pose.name!r} lists itself as a substitute", "other poses")
+    return catalog
 
 
 @cache
@@ -210,4 +331,4 @@ def catalog() -> Catalog:
     """The shipped catalog (read once per process, and cached between runs)."""
     from unknot.cache import cached
 
-    return cached("catalog", [CATALOG_FILE, *VOCABULARY_FILES], lambda: load_catalog(CATALOG_FILE))
+    return cached("catalog", [*catalog_files(), *VOCABULARY_FILES], load_catalog)

@@ -1,5 +1,6 @@
 """The fixed words the whole project shares: body areas and their groups, conditions to avoid,
-base positions and what moving between them costs. All of it lives in data files."""
+base positions and what moving between them costs, and the levels, side words and props a pose
+is described with. All of it lives in data files."""
 
 from __future__ import annotations
 
@@ -58,12 +59,19 @@ class Vocabulary:
         conditions: dict[str, Term],
         positions: dict[str, Position],
         transitions: Transitions,
+        *,
+        levels: tuple[str, ...],
+        side_words: tuple[str, ...],
+        props: tuple[str, ...],
     ) -> None:
         self.areas = areas
         self.groups = groups
         self.conditions = conditions
         self.positions = positions
         self.transitions = transitions
+        self.levels = levels  # gentlest first: the order is what a plan's level compares
+        self.side_words = side_words
+        self.props = props
         # Building the indexes also proves no spelling belongs to two entries.
         self.area_index: NameIndex[tuple[str, ...]] = NameIndex("area")
         for term in areas.values():
@@ -128,7 +136,20 @@ def _positions(root: Field) -> dict[str, Position]:
     return positions
 
 
-VOCABULARY_FILES = tuple(DATA / f for f in ("areas.yaml", "conditions.yaml", "positions.yaml"))
+def _words(field: Field, what: str) -> tuple[str, ...]:
+    """A list of distinct words, at least one."""
+    words = field.strings(expected=f"a list of {what}s")
+    if not words:
+        raise field.error("is empty", f"at least one {what}")
+    for i, word in enumerate(words):
+        if word in words[:i]:
+            raise field.error(f"{word!r} is given twice", f"each {what} once")
+    return tuple(words)
+
+
+VOCABULARY_FILES = tuple(
+    DATA / f for f in ("areas.yaml", "conditions.yaml", "positions.yaml", "pose-words.yaml")
+)
 
 
 @cache
@@ -163,4 +184,16 @@ def read_vocabulary() -> Vocabulary:
         per_level=rule["per_level_seconds"].integer(low=0, high=60),
     )
     positions = _positions(position_file["positions"])
-    return Vocabulary(areas, groups, conditions, positions, transitions)
+    words = load(DATA / "pose-words.yaml", what="pose vocabulary").mapping(
+        ["levels", "side_words", "props"], required=["levels", "side_words", "props"]
+    )
+    return Vocabulary(
+        areas,
+        groups,
+        conditions,
+        positions,
+        transitions,
+        levels=_words(words["levels"], "level"),
+        side_words=_words(words["side_words"], "side word"),
+        props=_words(words["props"], "prop"),
+    )

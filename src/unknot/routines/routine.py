@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from unknot.catalog.holds import Hold, read_hold
-from unknot.catalog.poses import CATALOG_FILE, Catalog, Pose, catalog
+from unknot.catalog.poses import Catalog, Pose, catalog, catalog_files
 from unknot.catalog.vocabulary import VOCABULARY_FILES
 from unknot.errors import UnknotError
 from unknot.files import DATA
@@ -204,10 +204,10 @@ def read_routine(root: Field, *, name: str, path: Path | None = None) -> Routine
     }
     focus: tuple[str, ...] = ()
     if "focus" in fields:
-        from unknot.plan.needs import parse_tight
+        from unknot.catalog.areas import WEIGHTS, parse_weighted
 
         names = fields["focus"].strings(expected="a list of areas or groups, weighted like hips:2")
-        parse_tight(names, where=fields["focus"].where, field="focus")  # each must be known
+        parse_weighted(names, WEIGHTS, where=fields["focus"].where, field="focus")  # all known
         focus = tuple(names)
     first_side = "right"
     if "first_side" in fields:
@@ -236,7 +236,7 @@ def load_routine(path: Path) -> Routine:
 
     if not path.is_file():
         return read()  # let the reader say what is wrong with it
-    return cached("routine", [path, CATALOG_FILE, *VOCABULARY_FILES], read)
+    return cached("routine", [path, *catalog_files(), *VOCABULARY_FILES], read)
 
 
 def built_in_names() -> list[str]:
