@@ -31,7 +31,8 @@ def main() -> None:
     from sqlalchemy import text
 
     from unknot.guide.player import Outcome, StepRecord
-    from unknot.history.store import Store, stats
+    from unknot.history.stats import stats
+    from unknot.history.store import Store
     from unknot.plan.needs import Needs
     from unknot.plan.planner import plan
     from unknot.routines.routine import resolve

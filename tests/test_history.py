@@ -15,7 +15,8 @@ from pathlib import Path
 from click.testing import Result
 
 from conftest import UNKNOT
-from unknot.history.store import Store, stats, streaks
+from unknot.history.stats import stats, streaks
+from unknot.history.store import Store
 
 
 def go(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -17,25 +17,18 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
-from unknot.guide.player import Player, Snapshot
-from unknot.guide.timeline import Entry
+from unknot import Entry, Player, Snapshot, countdown
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.text import Text
 
-    from unknot.sound.playback import Playback
+    from unknot import Playback
 
 FRAME_SECONDS = 0.1  # redraw at least this often so the countdown moves smoothly
 BIG_TEXT_FONT = "small"
 ROWS_WITHOUT_BIG_TEXT = 14  # frame, name, side, timer, cues, next, session, and a little air
 KEY_HELP = "space pause · n/→ skip · b/← back · +/- 10 s · q quit"
-
-
-def clock_text(seconds: float) -> str:
-    """'m:ss' for a number of seconds (rounded up, as a countdown reads)."""
-    whole = max(0, int(-(-seconds // 1)))
-    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def step_title(entry: Entry) -> str:
@@ -160,13 +153,13 @@ def render(snap: Snapshot, title: str, width: int, height: int) -> RenderableTyp
 
     if snap.paused:
         state, fraction = Text("PAUSED · space to go on", style="bold red"), snap.held / snap.hold
-        left = f"{clock_text(snap.hold - snap.held)} left of {clock_text(snap.hold)}"
+        left = f"{countdown(snap.hold - snap.held)} left of {countdown(snap.hold)}"
     elif snap.in_hold:
         state, fraction = Text("HOLD", style="bold green"), snap.held / snap.hold
-        left = f"{clock_text(snap.phase_left)} left of {clock_text(snap.hold)}"
+        left = f"{countdown(snap.phase_left)} left of {countdown(snap.hold)}"
     else:
         state, fraction = Text("MOVE INTO POSITION", style="bold magenta"), 0.0
-        left = f"{clock_text(snap.phase_left)} · then hold {clock_text(snap.hold)}"
+        left = f"{countdown(snap.phase_left)} · then hold {countdown(snap.hold)}"
     timer: list[RenderableType] = [
         state,
         Text.assemble((bar(fraction, max(10, inner - len(left) - 2)), "green"), "  ", left),
@@ -177,8 +170,8 @@ def render(snap: Snapshot, title: str, width: int, height: int) -> RenderableTyp
     if entry.key_cue and cue != entry.key_cue:
         guidance.append(_hanging("  ", Text(entry.key_cue, style="dim"), inner))
 
-    upcoming = f"{step_title(snap.next)} ({clock_text(snap.next.hold)})" if snap.next else "the end"
-    times = f"{clock_text(snap.elapsed)} / {clock_text(snap.total)}"
+    upcoming = f"{step_title(snap.next)} ({countdown(snap.next.hold)})" if snap.next else "the end"
+    times = f"{countdown(snap.elapsed)} / {countdown(snap.total)}"
     session = f"step {entry.index + 1} of {snap.steps} · {times}"
     footer: list[RenderableType] = [
         Text.assemble(("Next: ", "bold"), upcoming),
@@ -263,7 +256,7 @@ def plain_line(entry: Entry, following: Entry | None) -> str:
     """One line per step for logs and pipes."""
     upcoming = step_title(following) if following else "the end"
     return (
-        f"{clock_text(entry.begins)}  {step_title(entry)} · hold {entry.hold} s"
+        f"{countdown(entry.begins)}  {step_title(entry)} · hold {entry.hold} s"
         f" · {entry.key_cue} · next: {upcoming}"
     )
 
@@ -290,13 +283,13 @@ def guide_plain(player: Player, out: IO[str]) -> None:
 
 def summary_lines(player: Player) -> list[str]:
     """The closing lines: what was done, cut short, skipped, and what is left."""
-    from unknot.guide.player import Outcome, summarize
+    from unknot import Outcome, summarize
 
     summary = summarize(player)
     total = len(player.timeline)
     head = "Session complete" if summary.finished else "Session stopped"
     lines = [
-        f"{head}: {summary.done} of {total} steps done, {clock_text(summary.held_seconds)} held"
+        f"{head}: {summary.done} of {total} steps done, {countdown(summary.held_seconds)} held"
         + (f", {summary.cut_short} cut short" if summary.cut_short else "")
         + (f", {summary.skipped} skipped" if summary.skipped else "")
         + "."

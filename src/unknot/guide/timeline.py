@@ -10,6 +10,7 @@ Times are whole seconds on the session clock. An entry's transition runs from
 from __future__ import annotations
 
 from collections.abc import Iterator
+from enum import StrEnum
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -35,9 +36,22 @@ END_CUE_LEAD = 12  # the closing words start this long before the end
 SPEAK_AFTER_CHIME = 1  # seconds from an entry's chime (the start of its move) to the first words
 
 
+class CueKind(StrEnum):
+    """What a cue is for: the sound and the screens treat each kind their own way."""
+
+    ANNOUNCE = "announce"  # the pose and side, during the move in
+    ENTER = "enter"  # how to come in (shown; the voice gives the announcement)
+    HOLD = "hold"  # what to do in the pose
+    NOTE = "note"  # the routine's own note for this step
+    BREATH = "breath"
+    HALFWAY = "halfway"
+    COUNTDOWN = "countdown"
+    END = "end"  # the closing words of the session
+
+
 class Cue(NamedTuple):
     offset: int
-    kind: str
+    kind: CueKind
     text: str
 
 
@@ -293,17 +307,17 @@ def _cues(slot: _Slot, transition: int, *, first: bool, last: bool, index: int) 
     # and the key cue comes a second into the hold.
     announce = SPEAK_AFTER_CHIME - transition
     settled = min(SPEAK_AFTER_CHIME, max(0, slot.hold - 1))
-    cues = [Cue(announce, "announce", " ".join([*opening, _announcement(slot)]))]
+    cues = [Cue(announce, CueKind.ANNOUNCE, " ".join([*opening, _announcement(slot)]))]
     if slot.pose:
-        cues.append(Cue(announce, "enter", slot.pose.cues.enter))
-        cues.append(Cue(settled, "hold", slot.pose.key_cue))
+        cues.append(Cue(announce, CueKind.ENTER, slot.pose.cues.enter))
+        cues.append(Cue(settled, CueKind.HOLD, slot.pose.key_cue))
     if slot.note:
-        cues.append(Cue(settled, "note", slot.note))
+        cues.append(Cue(settled, CueKind.NOTE, slot.note))
     cues.extend(_hold_cues(slot, index, last=last))
     if last:  # said while there is still time to hear it, not after the session has ended
-        cues.append(Cue(max(settled, slot.hold - END_CUE_LEAD), "end", _phrase("end")))
+        cues.append(Cue(max(settled, slot.hold - END_CUE_LEAD), CueKind.END, _phrase("end")))
     elif slot.hold >= 5 * COUNTDOWN_SECONDS:
-        cues.append(Cue(slot.hold - COUNTDOWN_SECONDS, "countdown", _phrase("countdown")))
+        cues.append(Cue(slot.hold - COUNTDOWN_SECONDS, CueKind.COUNTDOWN, _phrase("countdown")))
     return tuple(sorted(cues, key=lambda c: c.offset))
 
 
@@ -317,11 +331,11 @@ def _hold_cues(slot: _Slot, index: int, *, last: bool) -> list[Cue]:
     cues: list[Cue] = []
     for n, offset in enumerate(times):
         if slot.hold >= 60 and abs(offset - slot.hold // 2) < gap / 2:
-            cues.append(Cue(offset, "halfway", _phrase("halfway")))
+            cues.append(Cue(offset, CueKind.HALFWAY, _phrase("halfway")))
         elif extra:
-            cues.append(Cue(offset, "hold", extra.pop(0)))
+            cues.append(Cue(offset, CueKind.HOLD, extra.pop(0)))
         else:
-            cues.append(Cue(offset, "breath", breath[(index + n) % len(breath)]))
+            cues.append(Cue(offset, CueKind.BREATH, breath[(index + n) % len(breath)]))
     return cues
 
 

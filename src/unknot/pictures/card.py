@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
-from unknot.pictures.drawing import svg
+from unknot.names import slug as slug  # card.slug, as it was: the slug lives in names now
+from unknot.pictures.drawing import every_figure, svg
+from unknot.words import clock
 
 if TYPE_CHECKING:
     from unknot.catalog.poses import Pose
@@ -34,10 +35,6 @@ class Step(NamedTuple):
     hold: int
     cue: str
     note: str
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def steps(timeline: Timeline) -> list[Step]:
@@ -88,14 +85,13 @@ def _page(title: str, items: list[str], ordered: bool) -> str:
 def gallery_html(poses: list[Pose], files: dict[tuple[str, str | None], str]) -> str:
     """Every figure with its name; `files` maps (pose, side) to the SVG file written for it."""
     items = []
-    for pose in poses:
-        for side in ("right", "left") if pose.per_side else (None,):
-            name = html.escape(pose.name + (f", {side} {pose.side_word}" if side else ""))
-            source = html.escape(files[(pose.name, side)])
-            items.append(
-                f'<li><img src="{source}" alt="{name}" width="140" height="110">'
-                f'<div class="name">{name}</div></li>'
-            )
+    for pose, side in every_figure(poses):
+        name = html.escape(pose.name + (f", {side} {pose.side_word}" if side else ""))
+        source = html.escape(files[(pose.name, side)])
+        items.append(
+            f'<li><img src="{source}" alt="{name}" width="140" height="110">'
+            f'<div class="name">{name}</div></li>'
+        )
     return _page("unknot: every pose", items, ordered=False)
 
 
@@ -112,7 +108,7 @@ def card_html(timeline: Timeline) -> str:
             f'<div class="cue">{html.escape(step.cue)}</div></li>'
         )
     total = timeline.total
-    title = f"{timeline.routine.title}: {total // 60}:{total % 60:02d}"
+    title = f"{timeline.routine.title}: {clock(total)}"
     return _page(title, items, ordered=True)
 
 
@@ -130,7 +126,7 @@ def card_svg(timeline: Timeline) -> str:
         f'viewBox="0 0 {PAGE_WIDTH} {PAGE_HEIGHT}" font-family="DejaVu Sans, sans-serif">',
         f'<rect width="{PAGE_WIDTH}" height="{PAGE_HEIGHT}" fill="white"/>',
         f'<text x="{MARGIN}" y="{MARGIN + 12}" font-size="15" font-weight="bold" fill="#1f2933">'
-        f"{html.escape(timeline.routine.title)} · {timeline.total // 60}:{timeline.total % 60:02d}"
+        f"{html.escape(timeline.routine.title)} · {clock(timeline.total)}"
         f"</text>",
     ]
     for n, step in enumerate(cells):
@@ -178,7 +174,7 @@ def _wrap(text: str, width: int) -> list[str]:
 
 def contact_sheet_svg(poses: list[Pose]) -> str:
     """Every figure at a glance, each side of a per-side pose, with its name: for looking at."""
-    cells = [(p, side) for p in poses for side in (("right", "left") if p.per_side else (None,))]
+    cells = list(every_figure(poses))
     columns, width, height = 8, 150.0, 135.0
     rows = math.ceil(len(cells) / columns)
     parts = [

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from unknot.errors import UnknotError
-from unknot.history.store import SessionRecord
+from unknot.history.records import SessionRecord
 
 FORMATS = (".png", ".svg")
 WEEKS = 12

@@ -1,6 +1,6 @@
 """A figure for every pose: a small 2D body drawn by our own code as SVG.
 
-Each catalog pose carries its figure as data (`figure:` in poses.yaml): the view (side, or
+Each catalog pose carries its figure as data (`data/figures/<pose>.yaml`): the view (side, or
 front where a side view cannot show the pose), the angle of every body segment, which points
 rest on the floor, and any props. Forward kinematics turns the angles into points with the same
 proportions for every pose (data/figures.yaml); the figure is then set down so its lowest point
@@ -11,11 +11,14 @@ pose stretches are tinted on the body, so a person sees where to feel it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from unknot.catalog.figure import Figure
 from unknot.files import DATA
+from unknot.names import slug
+from unknot.routines.routine import SIDES
 
 if TYPE_CHECKING:
     from unknot.catalog.poses import Pose
@@ -76,16 +79,6 @@ def joints(figure: Figure) -> dict[str, Point]:
     return {name: (x, y - lowest) for name, (x, y) in points.items()}
 
 
-def lowest_point(figure: Figure) -> float:
-    """The lowest y any part reaches once set down: 0 by construction, a check for the tests."""
-    body = style().body
-    points = joints(figure)
-    return min(
-        min(y - body["line"] / 2 for name, (_, y) in points.items() if name != "head"),
-        points["head"][1] - body["head_radius"],
-    )
-
-
 # -- drawing -------------------------------------------------------------------------------------
 _CSS = """
 .floor{stroke:var(--floor)}.far{stroke:var(--far)}.near{stroke:var(--near)}
@@ -102,6 +95,23 @@ _PRINT = {
     "tint": "#e4572e",
     "prop": "#c9b48f",
 }
+
+
+def sides(pose: Pose) -> tuple[str | None, ...]:
+    """The figures a pose has: one for each side of a per-side pose, else one."""
+    return SIDES if pose.per_side else (None,)
+
+
+def every_figure(poses: Iterable[Pose]) -> Iterator[tuple[Pose, str | None]]:
+    """(pose, side) for every figure of these poses, right before left."""
+    for pose in poses:
+        for side in sides(pose):
+            yield pose, side
+
+
+def figure_name(pose: Pose, side: str | None) -> str:
+    """The file name of a figure, the same on disk and on the web: `pigeon-right.svg`."""
+    return f"{slug(pose.name)}-{side}.svg" if side else f"{slug(pose.name)}.svg"
 
 
 def svg(pose: Pose, side: str | None = None, *, theme: str = "auto", title: bool = True) -> str:
@@ -128,39 +138,10 @@ def svg(pose: Pose, side: str | None = None, *, theme: str = "auto", title: bool
         return (s.width / 2 + x * s.scale, base - y * s.scale)
 
     line = s.body["line"] * s.scale
-    parts: list[str] = []
     colour = _colours(theme)
-    if above:
-        top, bottom = base - max(ys) * s.scale - 10, base - min(ys) * s.scale + 10
-        parts.append(
-            f'<rect x="8" y="{top:.1f}" width="{s.width - 16:g}" height="{bottom - top:.1f}" '
-            f'rx="6" {colour["floor-fill"]}/>'
-        )
-    else:
-        floor_y = s.floor + line / 2
-        parts.append(_line((0, floor_y), (s.width, floor_y), "floor", line / 2, colour))
-    for kind, where in pose.figure.props:
-        parts.append(_prop(kind, at(where), at, s, colour))
-    tinted = _tinted(pose)
-    for limb in ("far", "near"):
-        for a, b, segment in _limb_segments(limb):
-            parts.append(_line(at(a), at(b), limb, line, colour))
-            if limb == "near" and f"near.{segment}" in tinted:
-                parts.append(_line(at(a), at(b), "tint", line * 0.55, colour))
-        if limb == "far":
-            parts.append(_line(at("hip"), at("neck"), "near", line * 1.25, colour))
-            parts.append(_line(at("neck"), at("head"), "near", line, colour))
-            for part, (a, b) in (
-                ("lower.torso", ("hip", "back")),
-                ("upper.torso", ("back", "neck")),
-            ):
-                if part in tinted:
-                    parts.append(_line(at(a), at(b), "tint", line * 0.6, colour))
-            if "neck" in tinted:
-                parts.append(_line(at("neck"), at("head"), "tint", line * 0.5, colour))
-            if "hip" in tinted:
-                hx, hy = at("hip")
-                parts.append(_circle((hx, hy), line * 0.9, "tint-fill", colour))
+    parts = [_ground(above, base, ys, line, colour)]
+    parts += [_prop(kind, at(where), at, s, colour) for kind, where in pose.figure.props]
+    parts += _body(_tinted(pose), at, line, colour)
     hx, hy = at("head")
     parts.append(_circle((hx, hy), s.body["head_radius"] * s.scale, "head", colour))
     label = f"{pose.name}" + (f", {side} side" if side else "")
@@ -172,6 +153,51 @@ def svg(pose: Pose, side: str | None = None, *, theme: str = "auto", title: bool
         + "".join(parts)
         + "</svg>"
     )
+
+
+def _ground(above: bool, base: float, ys: list[float], line: float, colour: dict[str, str]) -> str:
+    """A mat under a body seen from above, else the floor line."""
+    s = style()
+    if above:
+        top, bottom = base - max(ys) * s.scale - 10, base - min(ys) * s.scale + 10
+        return (
+            f'<rect x="8" y="{top:.1f}" width="{s.width - 16:g}" height="{bottom - top:.1f}" '
+            f'rx="6" {colour["floor-fill"]}/>'
+        )
+    floor_y = s.floor + line / 2
+    return _line((0, floor_y), (s.width, floor_y), "floor", line / 2, colour)
+
+
+def _body(
+    tinted: set[str], at: Callable[[str], Point], line: float, colour: dict[str, str]
+) -> list[str]:
+    """The far limbs, then the torso and head, then the near limbs, each with its tint."""
+    parts: list[str] = []
+    for limb in ("far", "near"):
+        for a, b, segment in _limb_segments(limb):
+            parts.append(_line(at(a), at(b), limb, line, colour))
+            if limb == "near" and f"near.{segment}" in tinted:
+                parts.append(_line(at(a), at(b), "tint", line * 0.55, colour))
+        if limb == "far":
+            parts += _torso(tinted, at, line, colour)
+    return parts
+
+
+def _torso(
+    tinted: set[str], at: Callable[[str], Point], line: float, colour: dict[str, str]
+) -> list[str]:
+    parts = [
+        _line(at("hip"), at("neck"), "near", line * 1.25, colour),
+        _line(at("neck"), at("head"), "near", line, colour),
+    ]
+    for part, (a, b) in (("lower.torso", ("hip", "back")), ("upper.torso", ("back", "neck"))):
+        if part in tinted:
+            parts.append(_line(at(a), at(b), "tint", line * 0.6, colour))
+    if "neck" in tinted:
+        parts.append(_line(at("neck"), at("head"), "tint", line * 0.5, colour))
+    if "hip" in tinted:
+        parts.append(_circle(at("hip"), line * 0.9, "tint-fill", colour))
+    return parts
 
 
 def _colours(theme: str) -> dict[str, str]:

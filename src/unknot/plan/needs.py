@@ -4,17 +4,20 @@ line's words and checked against the vocabularies, with a did-you-mean for every
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from unknot.catalog.poses import LEVELS, catalog
+from unknot.catalog.areas import WEIGHTS, named_areas, parse_weighted, words
+from unknot.catalog.holds import MAX_HOLD_SECONDS
+from unknot.catalog.poses import catalog
 from unknot.catalog.vocabulary import vocabulary
 from unknot.errors import UnknotError
 from unknot.names import NameIndex
 
-MAX_MINUTES = 240
-TIGHT_WEIGHTS = (1, 10)
-TIGHT_EXPECTED = "areas or groups, each optionally weighted from 1 to 10: hips:3,calves"
+MINUTES = (1, 240)  # the minutes a session may be given
+HOLD_SECONDS = (1, MAX_HOLD_SECONDS)  # a default hold, in seconds
+SIDES = ("right", "left")
 
 
 class Needs(NamedTuple):
@@ -33,87 +36,91 @@ class Needs(NamedTuple):
         """Whether anything asks the planner to change the routine as written."""
         return bool(self.tight or self.minutes or self.skip or self.avoid or self.level)
 
-
-def _words(values: Iterable[str]) -> list[str]:
-    """Comma-separated words from one or more options, blanks dropped."""
-    return [w.strip() for v in values for w in v.split(",") if w.strip()]
+    def to_record(self) -> dict[str, Any]:
+        """The needs as the history keeps them with a session: only what was given."""
+        return {k: v for k, v in self._asdict().items() if v not in (None, (), {})}
 
 
 def parse_tight(values: Iterable[str], *, where: str = "", field: str = "tight") -> dict[str, int]:
     """`hips:3,calves` -> every area of hips at weight 3, calves at 1 (the highest weight wins)."""
-    vocab = vocabulary()
-    tight: dict[str, int] = {}
-    for word in _words(values):
-        name, _, weight_text = word.partition(":")
-        weight = 1
-        if weight_text:
-            if not weight_text.strip().isdigit() or not (
-                TIGHT_WEIGHTS[0] <= int(weight_text) <= TIGHT_WEIGHTS[1]
-            ):
-                raise UnknotError(
-                    f"{word!r} has the weight {weight_text!r}",
-                    where=where,
-                    field=field,
-                    expected=TIGHT_EXPECTED,
-                )
-            weight = int(weight_text)
-        for area in vocab.resolve_areas([name.strip()], where=where, field=field):
-            tight[area] = max(weight, tight.get(area, 0))
-    return tight
+    return parse_weighted(values, WEIGHTS, field=field, where=where)
 
 
-def named_areas(values: Iterable[str]) -> tuple[str, ...]:
-    """The areas and groups named, canonical and without weights: ('hips', 'calves')."""
-    index = vocabulary().area_index
-    names = (index.canonical(w.partition(":")[0].strip()) for w in _words(values))
-    return tuple(dict.fromkeys(n for n in names if n))
-
-
-def parse_poses(values: Iterable[str], option: str) -> tuple[str, ...]:
+def parse_poses(values: Iterable[str], field: str) -> tuple[str, ...]:
     poses = catalog()
-    return tuple(dict.fromkeys(poses.find(w, field=option).name for w in _words(values)))
+    return tuple(dict.fromkeys(poses.find(w, field=field).name for w in words(values)))
 
 
 def parse_conditions(values: Iterable[str]) -> tuple[str, ...]:
     index = vocabulary().condition_index
-    return tuple(dict.fromkeys(index.find(w, field="avoid").name for w in _words(values)))
+    return tuple(dict.fromkeys(index.find(w, field="avoid").name for w in words(values)))
 
 
 def parse_level(value: str | None) -> str | None:
-    if value is None:
+    if not value:
         return None
     index: NameIndex[str] = NameIndex("level")
-    for level in LEVELS:
+    for level in vocabulary().levels:
         index.add(level, level)
     return index.find(value, field="level")
+
+
+def parse_number(
+    value: float | str | None, field: str, limits: tuple[float, float], unit: str
+) -> float | None:
+    """A number from a person (typed, or text from a form), within `limits`; blank is None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    low, high = limits
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not low <= number <= high:  # NaN and infinities fail here too
+        raise UnknotError(
+            f"{str(value).strip()!r} is not a number from {low:g} to {high:g}",
+            field=field,
+            expected=f"a number of {unit} from {low:g} to {high:g}",
+        )
+    return number
+
+
+def parse_side(value: str | None) -> str | None:
+    if not value:
+        return None
+    side = value.strip().lower()
+    if side not in SIDES:
+        raise UnknotError(f"{value!r} is not a side", field="first_side", expected="right or left")
+    return side
 
 
 def read_needs(
     *,
     tight: Iterable[str] = (),
-    minutes: float | None = None,
+    minutes: float | str | None = None,
     skip: Iterable[str] = (),
     avoid: Iterable[str] = (),
     level: str | None = None,
-    hold: int | None = None,
+    hold: int | str | None = None,
     first_side: str | None = None,
     extra: Iterable[str] = (),
 ) -> Needs:
-    """Needs from the command line's words; any unknown name is an error naming the option."""
-    if minutes is not None and not 1 <= minutes <= MAX_MINUTES:
+    """Needs from a person's words (the command line's options, a web form's fields): every
+    value checked here, once, and any mistake an error naming its field."""
+    held = parse_number(hold, "hold", HOLD_SECONDS, "seconds")
+    if held is not None and not held.is_integer():
         raise UnknotError(
-            f"{minutes:g} is out of range",
-            field="minutes",
-            expected=f"1 to {MAX_MINUTES} minutes",
-        )
+            f"{hold!r} is not a whole number of seconds", field="hold",
+            expected=f"a whole number of seconds from 1 to {MAX_HOLD_SECONDS}",
+        )  # fmt: skip
     return Needs(
         tight=parse_tight(tight),
         named=named_areas(tight),
-        minutes=minutes,
+        minutes=parse_number(minutes, "minutes", MINUTES, "minutes"),
         skip=parse_poses(skip, "skip"),
         avoid=parse_conditions(avoid),
         level=parse_level(level),
-        hold=hold,
-        first_side=first_side,
-        extra=tuple(_words(extra)),
+        hold=None if held is None else int(held),
+        first_side=parse_side(first_side),
+        extra=tuple(words(extra)),
     )

@@ -32,12 +32,13 @@ from collections.abc import Iterator, Sequence
 from itertools import pairwise
 from typing import Any, NamedTuple
 
+from unknot.catalog.areas import named_areas
 from unknot.catalog.holds import Hold
 from unknot.catalog.poses import LEVELS, Pose, catalog
 from unknot.catalog.vocabulary import vocabulary
 from unknot.errors import UnknotError
 from unknot.guide.timeline import Timeline, expand, hold_for
-from unknot.plan.needs import Needs, named_areas, parse_tight
+from unknot.plan.needs import Needs, parse_tight
 from unknot.plan.relief import Rules, area_weights, relief, rules, score
 from unknot.routines.routine import FlowStep, PerSideBlock, PoseStep, RestStep, Routine, Step
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from unknot.errors import UnknotError
-from unknot.guide.timeline import Timeline
+from unknot.guide.timeline import CueKind, Timeline
 
 if TYPE_CHECKING:
     import numpy as np
@@ -35,8 +35,11 @@ DUCK_RAMP_SECONDS = 0.35
 
 # What the guide says aloud, most important first. "enter" (how to come in) is for the screen:
 # it is too long for the move between two poses.
-SPOKEN = ("announce", "end", "countdown", "hold", "note", "halfway", "breath")
-MUST_SAY = frozenset({"announce", "end", "countdown", "hold", "note"})
+SPOKEN = (
+    CueKind.ANNOUNCE, CueKind.END, CueKind.COUNTDOWN, CueKind.HOLD, CueKind.NOTE,
+    CueKind.HALFWAY, CueKind.BREATH,
+)  # fmt: skip
+MUST_SAY = frozenset({CueKind.ANNOUNCE, CueKind.END, CueKind.COUNTDOWN, CueKind.HOLD, CueKind.NOTE})
 
 FORMATS = {  # suffix -> (libsndfile format, subtype)
     ".wav": ("WAV", "PCM_16"),

@@ -1,0 +1,78 @@
+"""Areas with a number each, as people write them: `hips:3,calves` (how tight, weighted 1-10)
+or `hips:6,calves:4` (how tight it feels, 0-10). One grammar for `--tight`, a routine's
+`focus`, the ratings before and after a session, and the web page's fields."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from unknot.catalog.vocabulary import vocabulary
+from unknot.errors import UnknotError
+
+
+class Scale(NamedTuple):
+    """The numbers an area may carry, and what a person writes when none is given."""
+
+    low: int
+    high: int
+    default: int | None  # None: the number must be given
+    noun: str  # what the number is called
+    expected: str  # what a right answer looks like, for errors
+    keep_highest: bool  # an area named twice (hips:3 and glutes): the highest, or the last
+
+
+WEIGHTS = Scale(
+    1,
+    10,
+    1,
+    "weight",
+    "areas or groups, each optionally weighted from 1 to 10: hips:3,calves",
+    True,
+)
+RATINGS = Scale(
+    0, 10, None, "rating", "areas with how tight they feel, 0 to 10: hips:6,calves:4", False
+)
+
+
+def words(values: Iterable[str]) -> list[str]:
+    """Comma-separated words from one or more values, blanks dropped."""
+    return [w.strip() for v in values for w in v.split(",") if w.strip()]
+
+
+def parse_weighted(
+    values: Iterable[str], scale: Scale, *, field: str, where: str = ""
+) -> dict[str, int]:
+    """`hips:3,calves` -> every area of hips at 3, calves at the default; groups expanded."""
+    vocab = vocabulary()
+    found: dict[str, int] = {}
+    for word in words(values):
+        name, colon, number = word.partition(":")
+        value = scale.default
+        if colon or value is None:
+            text = number.strip()
+            if not (text.isascii() and text.isdigit()) or not scale.low <= int(text) <= scale.high:
+                raise UnknotError(
+                    f"{word!r} has the {scale.noun} {number!r}"
+                    if colon and scale.default is not None
+                    else f"{word!r} has no {scale.noun} from {scale.low} to {scale.high}",
+                    where=where,
+                    field=field,
+                    expected=scale.expected,
+                )
+            value = int(text)
+        for area in vocab.resolve_areas([name.strip()], where=where, field=field):
+            found[area] = max(value, found.get(area, value)) if scale.keep_highest else value
+    return found
+
+
+def named_areas(values: Iterable[str]) -> tuple[str, ...]:
+    """The areas and groups named, canonical and without numbers: ('hips', 'calves')."""
+    index = vocabulary().area_index
+    names = (index.canonical(w.partition(":")[0].strip()) for w in words(values))
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def parse_ratings(text: str | None, field: str) -> dict[str, int]:
+    """`hips:6,calves:4` -> {area: 0-10} for every area named, groups expanded."""
+    return parse_weighted([text] if text else [], RATINGS, field=field)

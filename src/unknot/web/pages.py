@@ -1,0 +1,142 @@
+"""What each page shows, as data: the dict a page is rendered from is the JSON its `/api` twin
+serves, so the page, the JSON and the command line never disagree."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import unknot
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from unknot import Entry, Plan, Store
+    from unknot.web.caches import Library
+    from unknot.web.request import PlanRequest
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def label(name: str) -> str:
+    """An area's or a group's name for people: hip-flexors -> Hip flexors."""
+    vocab = unknot.vocabulary()
+    term = vocab.areas.get(name) or vocab.groups.get(name)
+    return term.label if term else name
+
+
+def when(stamp: str) -> str:
+    """An ISO time as this machine's local time, short enough for a phone: Tue 24 Nov 06:25."""
+    return datetime.fromisoformat(stamp).astimezone().strftime("%a %d %b %H:%M")
+
+
+def figure_url(pose: unknot.Pose, side: str | None) -> str:
+    return f"/figures/{unknot.figure_name(pose, side)}"
+
+
+def _routine_data(library: Library, name: str) -> dict[str, Any]:
+    timeline = unknot.expand(library.routine(name))
+    return {
+        "name": name, "title": timeline.routine.title, "steps": len(timeline),
+        "total_seconds": timeline.total, "focus": timeline.focus(),
+        "focus_labels": [label(a) for a in timeline.focus()],
+        "description": timeline.routine.description,
+        "built_in": name not in library.files,
+    }  # fmt: skip
+
+
+def _area_groups() -> list[dict[str, Any]]:
+    vocab = unknot.vocabulary()
+    grouped = {a for g in vocab.groups.values() for a in g.areas}
+    groups: list[dict[str, Any]] = [
+        {
+            "name": g.name,
+            "label": g.label,
+            "areas": [{"name": a, "label": vocab.areas[a].label} for a in g.areas],
+        }
+        for g in vocab.groups.values()
+    ]
+    # the areas no group stands for, under a heading of their own
+    more = [
+        {"name": a.name, "label": a.label} for a in vocab.areas.values() if a.name not in grouped
+    ]
+    return [*groups, {"name": None, "label": "More", "areas": more}]
+
+
+def start_data(library: Library) -> dict[str, Any]:
+    vocab = unknot.vocabulary()
+    return {
+        "routines": [_routine_data(library, name) for name in library.names],
+        "areas": _area_groups(),
+        "conditions": [{"name": c.name, "label": c.label} for c in vocab.conditions.values()],
+        "levels": list(vocab.levels),
+        "poses": sorted(p.name for p in unknot.poses().poses),
+    }
+
+
+def plan_data(plan: Plan, request: PlanRequest) -> dict[str, Any]:
+    data = plan.to_json()
+    data["query"] = request.query()
+    data["total"] = unknot.clock(plan.timeline.total)
+    data["cards"] = [  # each pose once, as the plan page shows it (a flow's rounds folded)
+        {
+            "pose": step.pose.name, "side": step.side,
+            "side_label": step.pose.side_label(step.side), "hold_seconds": step.hold,
+            "cue": step.cue, "note": step.note, "figure": figure_url(step.pose, step.side),
+        }
+        for step in unknot.card_steps(plan.timeline)
+    ]  # fmt: skip
+    data["changes"] = [d for d in data["decisions"] if d["status"] != "kept"]
+    return data
+
+
+def _entry_data(entry: Entry, clip: str | None) -> dict[str, Any]:
+    data = entry.to_json()
+    data.update(
+        name=entry.name, side_label=entry.side_label, key_cue=entry.key_cue,
+        begins_seconds=entry.begins, note=entry.note,
+        figure=figure_url(entry.pose, entry.side) if entry.pose else None, clip=clip,
+    )  # fmt: skip
+    return data
+
+
+def play_data(plan: Plan, request: PlanRequest, voice: str) -> dict[str, Any]:
+    query = request.query()
+    timeline = plan.timeline
+    return {
+        "routine": timeline.routine.name,
+        "title": timeline.routine.title,
+        "query": query,
+        "total_seconds": timeline.total,
+        "total": unknot.clock(timeline.total),
+        "rate_areas": [
+            {"name": a, "label": label(a)} for a in plan.needs.named or timeline.focus(3)
+        ],
+        "entries": [
+            _entry_data(e, f"/audio/{e.index}.mp3?{query}" if voice != "none" else None)
+            for e in timeline.entries
+        ],
+    }
+
+
+def history_data(store: Store) -> dict[str, Any]:
+    return {
+        "sessions": [s.to_json() for s in store.sessions(limit=20)],
+        "stats": unknot.history_stats(store),
+    }
+
+
+def templates() -> Environment:
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True),  # routine files are text from anywhere
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["clock"] = unknot.clock
+    env.filters["when"] = when
+    env.globals["minutes_range"] = unknot.MINUTES
+    return env

@@ -1,0 +1,84 @@
+"""A plan as the start page's form (or a link) asks for it, read from the query string once,
+and the form's own names for the fields the library speaks of."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+from urllib.parse import urlencode
+
+import unknot
+
+PLAN_FIELDS = (
+    "routine", "tight", "minutes", "skip", "avoid", "level", "hold", "first_side", "with",
+)  # fmt: skip
+REPEATED = ("tight", "skip", "avoid", "with")  # may be given more than once, or comma-separated
+# What the page calls each field, for errors shown on it (the library names the field).
+FIELD_LABELS = {
+    "routine": "Routine", "tight": "What feels tight", "minutes": "Minutes", "level": "Level",
+    "first_side": "First side", "avoid": "Be careful of", "skip": "Leave out poses",
+    "hold": "Hold", "with": "Also do first", "speed": "Speed", "step": "Step",
+    "before": "Before", "after": "After", "session": "Session",
+}  # fmt: skip
+
+
+def said_on_the_page(err: unknot.UnknotError) -> str:
+    """The error's one line, naming the field as the page names it."""
+    label = FIELD_LABELS.get(err.field, err.field)
+    return unknot.UnknotError(err.what, where=err.where, field=label, expected=err.expected).line()
+
+
+class PlanRequest(NamedTuple):
+    """Every field as text, as it came; the library checks them when the plan is made."""
+
+    routine: str
+    tight: tuple[str, ...] = ()
+    minutes: str = ""
+    skip: tuple[str, ...] = ()
+    avoid: tuple[str, ...] = ()
+    level: str = ""
+    hold: str = ""
+    first_side: str = ""
+    extra: tuple[str, ...] = ()
+
+    @classmethod
+    def from_query(cls, pairs: list[tuple[str, str]]) -> PlanRequest:
+        values: dict[str, list[str]] = {}
+        for key, value in pairs:
+            if key in PLAN_FIELDS and value.strip():
+                values.setdefault(key, []).append(value.strip())
+        single = {k: v[-1] for k, v in values.items() if k not in REPEATED}
+        if "routine" not in single:
+            raise unknot.UnknotError(
+                "no routine was chosen", field="routine", expected="a routine from the start page"
+            )
+        return cls(
+            routine=single["routine"],
+            tight=tuple(values.get("tight", ())),
+            minutes=single.get("minutes", ""),
+            skip=tuple(values.get("skip", ())),
+            avoid=tuple(values.get("avoid", ())),
+            level=single.get("level", ""),
+            hold=single.get("hold", ""),
+            first_side=single.get("first_side", ""),
+            extra=tuple(values.get("with", ())),
+        )
+
+    def query(self) -> str:
+        """The canonical query string: links built from it name the same plan, and cache well."""
+        pairs = [("routine", self.routine)]
+        pairs += [("tight", t) for t in self.tight]
+        pairs += [("minutes", self.minutes)] if self.minutes else []
+        pairs += [("skip", t) for t in self.skip]
+        pairs += [("avoid", t) for t in self.avoid]
+        pairs += [("level", self.level)] if self.level else []
+        pairs += [("hold", self.hold)] if self.hold else []
+        pairs += [("first_side", self.first_side)] if self.first_side else []
+        pairs += [("with", t) for t in self.extra]
+        return urlencode(pairs)
+
+    def needs(self, extra: tuple[str, ...]) -> unknot.Needs:
+        """Today's needs, checked by the library; `extra` are the `with` routines as offered."""
+        return unknot.read_needs(
+            tight=self.tight, minutes=self.minutes, skip=self.skip, avoid=self.avoid,
+            level=self.level, hold=self.hold, first_side=self.first_side, extra=extra,
+        )  # fmt: skip

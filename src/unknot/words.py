@@ -1,0 +1,14 @@
+"""How unknot writes a number for people, the same on every surface."""
+
+from __future__ import annotations
+
+
+def clock(seconds: float) -> str:
+    """Seconds as minutes and seconds, rounded to the second: 95 -> '1:35'."""
+    whole = max(0, round(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def countdown(seconds: float) -> str:
+    """Seconds left as 'm:ss', rounded up, as a countdown reads (0.2 s left shows 0:01)."""
+    return clock(max(0, -(-seconds // 1)))
