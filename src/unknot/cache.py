@@ -2,9 +2,10 @@
 
 Reading the catalog and a routine through YAML with line-by-line checks costs more than the rest
 of `unknot plan` together. The checked result is pickled in the user's cache directory, keyed by
-unknot's version and each source file's path, size and modification time; a changed file, a new
-version or an unreadable cache entry simply means building it again. Set `UNKNOT_CACHE_DIR` to
-move the cache, or to an empty string to turn it off.
+unknot's version, its own code (every module's size and modification time: a pickle holds
+objects of classes that a changed module may have reshaped) and each source file's path, size
+and modification time; a change to any of them, or an unreadable entry, means building it again.
+Set `UNKNOT_CACHE_DIR` to move the cache, or to an empty string to turn it off.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import pickle
 import zlib
 from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -41,7 +43,21 @@ def _stamp(sources: Sequence[Path]) -> tuple[object, ...]:
         if real is None:
             real = folders[folder] = os.path.realpath(folder or ".")
         stats.append((f"{real}{os.sep}{name}", st.st_size, st.st_mtime_ns))
-    return (__version__, *stats)
+    return (__version__, _code(), *stats)
+
+
+@cache
+def _code() -> int:
+    """unknot's own modules, as one number that changes when any of them does."""
+    package = str(Path(__file__).parent)
+    stamps = []
+    for folder, folders, files in os.walk(package):
+        folders[:] = [f for f in folders if f not in ("__pycache__", "data", "static", "templates")]
+        for name in files:
+            if name.endswith(".py"):
+                st = os.stat(os.path.join(folder, name))  # noqa: PTH116, PTH118 - fast here
+                stamps.append((name, st.st_size, st.st_mtime_ns))
+    return zlib.crc32(repr(sorted(stamps)).encode())
 
 
 def cached(kind: str, sources: Sequence[Path], build: Callable[[], T]) -> T:

@@ -18,12 +18,26 @@ from unknot.guide.timeline import Cue, Entry, Timeline
 
 ADJUST_SECONDS = 10
 BACK_RESTARTS_WITHIN = 3  # pressing back later than this into a step restarts it
+# The web player (web/static/session.js) is this one again, in JavaScript; tests/player_cases.yaml
+# holds the behaviour both must share, and tests/test_player_cases.py runs it on each.
 
 
 class Outcome(StrEnum):
     DONE = "done"
     CUT_SHORT = "cut short"
     SKIPPED = "skipped"
+
+
+# Which of two tries at one step the summary keeps: the one that got furthest.
+_RANK = {Outcome.SKIPPED: 0, Outcome.CUT_SHORT: 1, Outcome.DONE: 2}
+
+
+def tenths(seconds: float) -> float:
+    """Rounded to 0.1 s, halves up as JavaScript's Math.round does (not to even, as round()
+    does), so the terminal and the browser record the same held time."""
+    scaled = seconds * 10
+    whole = math.floor(scaled)
+    return (whole + (1 if scaled - whole >= 0.5 else 0)) / 10
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,8 @@ class Player:
         self.timeline = timeline
         self.clock = clock
         self.speed = speed
+        # Every record made, in order, as sent to the history: append-only (a step done again
+        # after "back" has two; the summary counts it once).
         self.records: list[StepRecord] = []
         self.on_record: Callable[[StepRecord], None] | None = None  # e.g. write it to the history
         self.finished = False
@@ -127,7 +143,7 @@ class Player:
         self._hold = self.entry.hold
 
     def _record(self, held: float, outcome: Outcome) -> None:
-        record = StepRecord(self.entry, round(held, 1), outcome)
+        record = StepRecord(self.entry, tenths(held), outcome)
         self.records.append(record)
         if self.on_record is not None:
             self.on_record(record)
@@ -142,17 +158,13 @@ class Player:
         self._enter(self.index + 1, at)
 
     def back(self) -> None:
-        """Restart this step, or go to the one before when this one has only just begun."""
+        """Restart this step, or go to the one before when this one has only just begun. Nothing
+        is taken back: the step before keeps its record, and `summarize` counts each step once."""
         if self.finished:
             return
         at = self.position()
         if at - self._begins <= BACK_RESTARTS_WITHIN and self.index > 0:
             self._enter(self.index - 1, at)
-            # The step is being done again: its earlier record gives way to the new one.
-            for n in range(len(self.records) - 1, -1, -1):
-                if self.records[n].entry.index == self.index:
-                    del self.records[n]
-                    break
         else:
             self._enter(self.index, at)
 
@@ -221,7 +233,7 @@ class Player:
 
 @dataclass(frozen=True)
 class Summary:
-    """What was done, for the closing lines and (later) the history."""
+    """What was done, one record a step (the best try), for the closing lines."""
 
     done: int
     cut_short: int
@@ -231,13 +243,25 @@ class Summary:
     records: tuple[StepRecord, ...]
 
 
+def counted(records: list[StepRecord]) -> list[StepRecord]:
+    """One record a step, in step order: a step done again after "back" counts by the try that
+    got furthest, so a mistaken back (then skip) does not undo a step already done."""
+    best: dict[int, StepRecord] = {}
+    for record in records:
+        kept = best.get(record.entry.index)
+        if kept is None or (_RANK[record.outcome], record.held) > (_RANK[kept.outcome], kept.held):
+            best[record.entry.index] = record
+    return [best[index] for index in sorted(best)]
+
+
 def summarize(player: Player) -> Summary:
-    counts = {o: sum(1 for r in player.records if r.outcome is o) for o in Outcome}
+    steps = counted(player.records)
+    counts = {o: sum(1 for r in steps if r.outcome is o) for o in Outcome}
     return Summary(
         done=counts[Outcome.DONE],
         cut_short=counts[Outcome.CUT_SHORT],
         skipped=counts[Outcome.SKIPPED],
-        held_seconds=round(sum(r.held for r in player.records), 1),
+        held_seconds=tenths(sum(r.held for r in steps)),
         finished=player.finished and not player.quit_early,
-        records=tuple(player.records),
+        records=tuple(steps),
     )

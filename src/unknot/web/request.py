@@ -12,12 +12,11 @@ PLAN_FIELDS = (
     "routine", "tight", "minutes", "skip", "avoid", "level", "hold", "first_side", "with",
 )  # fmt: skip
 REPEATED = ("tight", "skip", "avoid", "with")  # may be given more than once, or comma-separated
-# What the page calls each field, for errors shown on it (the library names the field).
+# What the start page calls each of its fields, for errors shown on it (the library names the
+# field); a field only a link carries (`with`, `hold`, `speed`) goes by its name in the link.
 FIELD_LABELS = {
     "routine": "Routine", "tight": "What feels tight", "minutes": "Minutes", "level": "Level",
     "first_side": "First side", "avoid": "Be careful of", "skip": "Leave out poses",
-    "hold": "Hold", "with": "Also do first", "speed": "Speed", "step": "Step",
-    "before": "Before", "after": "After", "session": "Session",
 }  # fmt: skip
 
 

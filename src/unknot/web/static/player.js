@@ -1,11 +1,11 @@
-// The session in the browser: the same player as the terminal's (src/unknot/player.py), on
-// the page's own clock, so it runs to the end with the network gone. Voice clips are fetched
-// before they are needed; what plays is the clip of the current step from the point reached,
-// so pause, skip and back keep voice and screen in step. Records go to the server through an
-// outbox kept in localStorage, sent again until the server has them.
+// The session in the browser: the screen, sound and outbox around the player (session.js,
+// loaded first), which runs on the page's own clock, so the session goes on to the end with the
+// network gone. Voice clips are fetched before they are needed; what plays is the clip of the
+// current step from the point reached, so pause, skip and back keep voice and screen in step.
+// Records go to the server through an outbox kept in localStorage, sent again until the server
+// has them.
 "use strict";
 
-const BACK_RESTARTS_WITHIN = 3;
 const OUTBOX = "unknot.outbox";
 const $ = (id) => document.getElementById(id);
 
@@ -22,80 +22,6 @@ function newId() {
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-class Player {
-  constructor(entries, speed, onRecord) {
-    this.entries = entries;
-    this.speed = speed;
-    this.onRecord = onRecord;
-    this.records = 0;
-    this.finished = false;
-    this.quitEarly = false;
-    this.index = 0;
-    this.begins = 0;
-    this.anchor = null;
-    this.pausedAt = null;
-  }
-  now() { return performance.now() / 1000; }
-  start() { this.anchor = this.now(); }
-  position() {
-    const at = this.pausedAt !== null ? this.pausedAt : this.now();
-    return (at - this.anchor) * this.speed;
-  }
-  get entry() { return this.entries[this.index]; }
-  get deadline() { return this.begins + this.entry.transition_seconds + this.entry.hold_seconds; }
-  held(at) { return Math.max(0, at - this.begins - this.entry.transition_seconds); }
-  // Catch up with the clock; true when a new step began.
-  tick() {
-    let moved = false;
-    while (!this.finished && this.position() >= this.deadline) {
-      this.record(this.entry.hold_seconds, "done");
-      this.enter(this.index + 1, this.deadline);
-      moved = true;
-    }
-    return moved;
-  }
-  enter(index, begins) {
-    if (index >= this.entries.length) { this.finished = true; return; }
-    this.index = index;
-    this.begins = begins;
-  }
-  record(held, outcome) {
-    this.records += 1;
-    this.onRecord({ position: this.records, index: this.index, held: Math.round(held * 10) / 10, outcome });
-  }
-  skip() {
-    if (this.finished) return;
-    const at = this.position();
-    const held = this.held(at);
-    this.record(held, held > 0 ? "cut short" : "skipped");
-    this.enter(this.index + 1, at);
-  }
-  back() {
-    if (this.finished) return;
-    const at = this.position();
-    if (at - this.begins <= BACK_RESTARTS_WITHIN && this.index > 0) this.enter(this.index - 1, at);
-    else this.enter(this.index, at);
-  }
-  togglePause() {
-    if (this.finished) return;
-    if (this.pausedAt === null) this.pausedAt = this.now();
-    else { this.anchor += this.now() - this.pausedAt; this.pausedAt = null; }
-  }
-  get paused() { return this.pausedAt !== null; }
-  quit() {
-    if (this.finished) return;
-    const held = this.held(this.position());
-    this.record(held, held > 0 ? "cut short" : "skipped");
-    this.finished = true;
-    this.quitEarly = true;
-  }
-  remaining() {
-    let rest = 0;
-    for (const e of this.entries.slice(this.index + 1)) rest += e.transition_seconds + e.hold_seconds;
-    return rest;
-  }
 }
 
 // -- records: kept until the server has them ---------------------------------------------------
@@ -203,6 +129,27 @@ const awake = {
   },
 };
 
+// The closing line: the first sentence as it always was, then what was not done, if anything
+// (each step once: a step done again after "back" counts by its best try).
+function summaryText(player, session) {
+  const steps = session.entries.length;
+  const { records } = player.summary();
+  const tally = (counted) => {
+    const parts = [];
+    for (const outcome of ["done", "cut short", "skipped"]) {
+      const n = counted.filter((r) => r.outcome === outcome).length;
+      if (n) parts.push(`${n} ${outcome}`);
+    }
+    return parts.length ? ` ${parts.join(", ")}.` : "";
+  };
+  if (player.quitEarly) {
+    // The step stopped at is said already; the count is of the others.
+    return `Stopped at step ${player.index + 1} of ${steps}.${tally(records.filter((r) => r.index !== player.index))}`;
+  }
+  const head = `Session complete: ${steps} steps, ${session.total}.`;
+  return records.every((r) => r.outcome === "done") ? head : `${head}${tally(records)}`;
+}
+
 // -- the screen ----------------------------------------------------------------------------------
 function main() {
   const session = JSON.parse($("session-data").textContent);
@@ -210,8 +157,9 @@ function main() {
   const speed = Number(root.dataset.speed) || 1;
   const uid = newId();
   const base = `/api/sessions/${uid}`;
-  const player = new Player(session.entries, speed, (record) => {
-    outbox.add(`${base}/step`, { query: session.query, ...record });
+  const player = new Player(session.entries, {
+    speed,
+    onRecord: (record) => outbox.add(`${base}/step`, { query: session.query, ...record }),
   });
   // Clips are fetched at any speed (so a practice run proves they are there), heard at 1 only.
   const sound = new Sound(session.entries);
@@ -221,7 +169,7 @@ function main() {
   let shown = -1;
   let timer = null;
 
-  sound.onReady = (index) => { if (index === player.index && player.anchor !== null && !sound.playing) sound.follow(player); };
+  sound.onReady = (index) => { if (index === player.index && player.started && !sound.playing) sound.follow(player); };
   sound.load((text) => { $("loading").textContent = text; });
   // Every figure fetched now, while there is a network (and kept by the service worker).
   for (const figure of new Set(session.entries.map((e) => e.figure).filter(Boolean))) {
@@ -249,7 +197,7 @@ function main() {
   }
 
   function draw() {
-    const moved = player.tick();
+    const moved = player.tick().length > 0;
     if (player.finished) { finish(); return; }
     const entry = player.entry;
     if (moved || shown !== entry.index) {
@@ -269,22 +217,19 @@ function main() {
       $("next").textContent = next ? `Next: ${next.name}${next.side_label ? `, ${next.side_label}` : ""}` : "Next: the end";
       announce(entry);
     }
-    const at = player.position();
-    const intoHold = at - player.begins - entry.transition_seconds;
-    const inHold = intoHold >= 0;
-    const left = inHold ? player.deadline - at : -intoHold;
-    const span = inHold ? entry.hold_seconds : entry.transition_seconds;
+    const snap = player.snapshot();
+    const left = snap.phaseLeft;
+    const span = snap.inHold ? snap.hold : entry.transition_seconds; // the hold as + and - left it
     $("count").textContent = String(Math.ceil(left));
-    $("phase").textContent = player.paused ? "PAUSED" : inHold ? "HOLD" : "MOVE INTO POSITION";
+    $("phase").textContent = snap.paused ? "PAUSED" : snap.inHold ? "HOLD" : "MOVE INTO POSITION";
     ring.setAttribute("stroke-dashoffset", (circumference * (1 - Math.min(1, left / span))).toFixed(1));
-    const said = entry.cues.filter((c) => c.offset_seconds <= intoHold && c.kind !== "end");
-    const cue = said.length ? said[said.length - 1].text : entry.cues.length ? entry.cues[0].text : "";
+    // Before anything is said (the move in), the step's first words are shown already.
+    const cue = snap.cue ? snap.cue.text : entry.cues.length ? entry.cues[0].text : "";
     $("cue").textContent = cue;
     // The key cue stays in view under whatever was said last (once, if that was it).
     $("key").textContent = cue === entry.key_cue ? "" : entry.key_cue;
-    const total = at + (player.deadline - at) + player.remaining();
-    $("progress").value = Math.min(1, at / total);
-    $("elapsed").textContent = `${clock(at)} of ${clock(total)}`;
+    $("progress").value = Math.min(1, snap.elapsed / snap.total);
+    $("elapsed").textContent = `${clock(snap.elapsed)} of ${clock(snap.total)}`;
     root.dataset.step = String(entry.index);
     root.dataset.sound = sound.playing;
     // Wake for the next whole second of the countdown (or the step's end, at high speed).
@@ -315,9 +260,7 @@ function main() {
     outbox.add(`${base}/finish`, { finished: !player.quitEarly, after: {} });
     $("guide").hidden = true;
     $("done").hidden = false;
-    $("summary").textContent = player.quitEarly
-      ? `Stopped at step ${player.index + 1} of ${session.entries.length}.`
-      : `Session complete: ${session.entries.length} steps, ${session.total}.`;
+    $("summary").textContent = summaryText(player, session);
     root.dataset.finished = "1";
     $("done-title").focus();
   }
@@ -341,11 +284,18 @@ function main() {
     $("thanks").hidden = false;
   });
   // The terminal's keys, for a laptop: n or → skips, b or ← goes back, p pauses (space
-  // already presses whichever button has the focus, Pause at the start).
+  // already presses whichever button has the focus, Pause at the start), + and - make this
+  // hold 10 s longer or shorter (no buttons: on a phone the step is what it is).
   document.addEventListener("keydown", (event) => {
     if ($("guide").hidden || event.altKey || event.ctrlKey || event.metaKey) return;
     const button = { n: "skip", ArrowRight: "skip", b: "back", ArrowLeft: "back", p: "pause" }[event.key];
+    const change = { "+": 1, "=": 1, "-": -1, _: -1 }[event.key];
     if (button) { event.preventDefault(); $(button).click(); }
+    else if (change && !closed) {
+      event.preventDefault();
+      player.adjust(change * Player.ADJUST_SECONDS);
+      clearTimeout(timer); draw();
+    }
   });
   // A browser lets go of the wake lock (and pauses the video) when the page is hidden; back
   // in view, the session takes them again and catches up with its clock.
