@@ -1,11 +1,17 @@
-"""Shared fixtures: the real CLI in process, the installed command, routine files on disk."""
+"""Shared fixtures: the real CLI in process, the installed command, routine files on disk, and
+`unknot serve` as a real server (for test_web.py's browser and what only a real server does)."""
 
 from __future__ import annotations
 
 import os
+import re
+import sqlite3
+import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -13,6 +19,12 @@ from click.testing import CliRunner, Result
 from unknot.cli.main import cli
 
 UNKNOT = str(Path(sys.executable).with_name("unknot"))  # the console script pip installed
+# How long a test waits for something that happens in seconds (a line, a file, a page's state)
+# before calling it stuck: only ever a guard against hanging, never the thing measured, so a
+# busy machine makes a test slower, not red.
+GUARD = 600.0
+# The web tests' plan: the issue's example.
+QUERY = "routine=after-long-run&tight=hips&tight=hamstrings&minutes=12"
 
 # The seed's sequence expanded with both legs, as DESIGN.md lists it: (pose, side).
 SIDE_BLOCK = [
@@ -52,6 +64,77 @@ def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("UNKNOT_DATABASE_URL", f"sqlite:///{tmp_path / 'history.db'}")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # sessions kept while offline
     return folder
+
+
+def eventually(condition: Callable[[], object], what: str, guard: float = GUARD) -> None:
+    """Wait for `condition()` to come true (a file appearing, a row written), looking often;
+    `guard` only stops a test that would otherwise hang."""
+    give_up = time.monotonic() + guard
+    while not condition():
+        assert time.monotonic() < give_up, f"still waiting after {guard:g} s for {what}"
+        time.sleep(0.02)
+
+
+class Server:
+    """`unknot serve` in a subprocess, on a free port, with a history database of its own."""
+
+    def __init__(self, folder: Path, *args: str) -> None:
+        self.database = folder / "history.db"
+        self.process = subprocess.Popen(
+            [UNKNOT, "serve", "--port", "0", "--database", f"sqlite:///{self.database}", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.banner = [self.process.stdout.readline()]  # the address, printed once it listens
+        found = re.search(r"http://(\S+?):(\d+)/(\S*)", self.banner[0])
+        if found is None:
+            self.process.kill()
+            _, err = self.process.communicate()
+            raise AssertionError(f"no address in {self.banner}: {err}")
+        self.port = int(found[2])
+        self.url = f"http://127.0.0.1:{self.port}/"  # tests only ever talk to loopback
+        self.link = found[0]
+
+    def read_banner(self) -> list[str]:
+        """Every line printed before serving, up to "Ctrl-C stops it."."""
+        assert self.process.stdout is not None
+        while not self.banner[-1].startswith("Ctrl-C stops it.") and self.banner[-1]:
+            self.banner.append(self.process.stdout.readline())
+        return self.banner
+
+    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.database) as connection:
+            return connection.execute(sql, params).fetchall()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=GUARD)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """Start `unknot serve ARGS...` (each in a folder of its own); all stopped at the end."""
+    started: list[Server] = []
+
+    def start(*args: str) -> Server:
+        folder = tmp_path / f"server-{len(started)}"
+        folder.mkdir()
+        started.append(Server(folder, *args))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 @pytest.fixture

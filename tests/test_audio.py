@@ -8,7 +8,6 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 import soundfile
 from click.testing import Result
 
-from conftest import UNKNOT
+from conftest import GUARD, UNKNOT, eventually
 from unknot.plan.needs import read_needs
 from unknot.plan.planner import plan
 from unknot.routines.routine import resolve
@@ -33,7 +32,7 @@ SPEECH = 0.02  # RMS above this in a frame is sound
 def run_unknot(*args: str, cache: Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, UNKNOT_CACHE_DIR=str(cache))
     return subprocess.run(  # type: ignore[call-overload, no-any-return]
-        [UNKNOT, *args], capture_output=True, text=True, env=env, timeout=300, **kwargs
+        [UNKNOT, *args], capture_output=True, text=True, env=env, timeout=GUARD, **kwargs
     )
 
 
@@ -229,10 +228,10 @@ def test_a_killed_export_leaves_no_half_written_file(tmp_path: Path) -> None:
         [UNKNOT, "export", "after-long-run", "--audio", str(target)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while not (tmp_path / "cache" / "speech").exists() and time.monotonic() < deadline:
-        time.sleep(0.1)  # wait until it is busy speaking
+    speech = tmp_path / "cache" / "speech"
+    eventually(lambda: any(speech.glob("*.npy")), "the first phrase spoken")  # busy speaking
+    assert process.poll() is None, "the export ended before it could be killed"
     process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
+    process.wait(timeout=GUARD)
     assert not target.exists()
     assert not audio.cue_sheet_path(target).exists()

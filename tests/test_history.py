@@ -7,14 +7,13 @@ import json
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 from click.testing import Result
 
-from conftest import UNKNOT
+from conftest import GUARD, UNKNOT
 from unknot.history.stats import stats, streaks
 from unknot.history.store import Store
 
@@ -22,7 +21,7 @@ from unknot.history.store import Store
 def go(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [UNKNOT, "go", "after-long-run", "--voice", "none", *args],
-        capture_output=True, text=True, timeout=120, env=env or dict(os.environ),
+        capture_output=True, text=True, timeout=GUARD, env=env or dict(os.environ),
     )  # fmt: skip
 
 
@@ -71,7 +70,7 @@ def test_a_session_killed_halfway_is_kept_as_partial(database: str) -> None:
     for _ in range(3):  # three steps have begun, so at least two are written
         process.stdout.readline()
     process.send_signal(signal.SIGKILL)
-    process.wait(timeout=10)
+    process.wait(timeout=GUARD)
     (session,) = Store().sessions()
     assert session.status == "partial"
     assert session.steps >= 2
@@ -80,7 +79,7 @@ def test_a_session_killed_halfway_is_kept_as_partial(database: str) -> None:
 def test_two_writers_at_once_lose_nothing(database: str) -> None:
     runs = [in_background("--minutes", "4", "--speed", "200") for _ in range(2)]
     for run in runs:
-        assert run.wait(timeout=120) == 0, run.stderr.read() if run.stderr else ""
+        assert run.wait(timeout=GUARD) == 0, run.stderr.read() if run.stderr else ""
     sessions = Store().sessions()
     assert len(sessions) == 2
     assert all(s.status == "finished" and s.steps > 0 for s in sessions), sessions
@@ -160,12 +159,13 @@ def test_bad_ratings_get_one_line(run: Callable[..., Result]) -> None:
 
 
 def test_the_session_is_recorded_even_when_quit_with_q_or_sigterm(database: str) -> None:
-    process = in_background("--speed", "10")
+    process = in_background("--speed", "1")  # step 1 lasts 25 s: it is under way when stopped
     assert process.stdout is not None
-    process.stdout.readline()
-    time.sleep(0.5)
+    # Step 1 has begun: the session is in the history and SIGTERM is caught (both come first).
+    assert process.stdout.readline().startswith("0:00  Child's Pose")
     process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=10) == 0
+    assert process.wait(timeout=GUARD) == 0
+    assert process.stdout.read().startswith("Session stopped: 0 of ")
     (session,) = Store().sessions()
     assert session.status == "stopped"
 

@@ -16,7 +16,7 @@ import pexpect
 import pytest
 from rich.cells import cell_len
 
-from conftest import SEED_SEQUENCE, UNKNOT
+from conftest import GUARD, SEED_SEQUENCE, UNKNOT
 from unknot.guide.timeline import Entry, expand
 from unknot.routines.routine import resolve
 
@@ -31,6 +31,7 @@ FRAME = re.compile(r"\x1b\[H((?:(?!\x1b\[H).)*?╯)", re.DOTALL)
 STEP = re.compile(r"step (\d+) of (\d+) · (\d+:\d\d) / (\d+:\d\d)")
 COUNTDOWN = re.compile(r"(\d+:\d\d) left of (\d+:\d\d)")
 RIGHT_ARROW, LEFT_ARROW, CTRL_C = "\x1b[C", "\x1b[D", "\x03"
+STEPS = len(expand(resolve("after-long-run")))  # the built-in session's steps, from its data
 
 
 def clean(text: str) -> str:
@@ -92,18 +93,18 @@ class Session:
             dimensions=(ROWS, COLUMNS),
             env=terminal_env(),
             encoding="utf-8",
-            timeout=60,
+            timeout=GUARD,
         )
         self.seen: list[str] = []  # every frame read so far, cleaned
 
-    def frame(self, timeout: float = 15) -> str:
+    def frame(self, timeout: float = GUARD) -> str:
         """The next whole frame from the stream."""
         self.child.expect(FRAME, timeout=timeout)
         frame = clean(self.child.match.group(1))
         self.seen.append(frame)
         return frame
 
-    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 15) -> str:
+    def wait_for(self, predicate: Callable[[str], bool], timeout: float = GUARD) -> str:
         """Read frames until one satisfies `predicate` (the stream is the clock, not a sleep)."""
         give_up = time.monotonic() + timeout
         while True:
@@ -117,7 +118,7 @@ class Session:
 
     def finish(self) -> tuple[int, str]:
         """Wait for the process to end; its exit status and everything after the last frame."""
-        self.child.expect(pexpect.EOF, timeout=20)
+        self.child.expect(pexpect.EOF, timeout=GUARD)
         rest = self.child.before
         self.child.close()
         assert self.child.signalstatus is None
@@ -156,7 +157,6 @@ def summary_of(after: str) -> list[str]:
 def test_full_screen_session_shows_every_step_in_order(entries: list[Entry]) -> None:
     # The timeline collapsed to first rounds is the seed's sequence; later rounds are flow repeats.
     assert [(e.name, e.side) for e in entries if e.round in (None, 1)] == SEED_SEQUENCE
-    assert len(entries) == 36
 
     child = pexpect.spawn(
         UNKNOT,
@@ -164,7 +164,7 @@ def test_full_screen_session_shows_every_step_in_order(entries: list[Entry]) -> 
         dimensions=(ROWS, COLUMNS),
         env=terminal_env(),
         encoding="utf-8",
-        timeout=60,
+        timeout=GUARD,
     )
     try:
         child.expect(pexpect.EOF)
@@ -176,7 +176,7 @@ def test_full_screen_session_shows_every_step_in_order(entries: list[Entry]) -> 
     assert "Traceback" not in raw
 
     frames, after = split_frames(raw)
-    assert len(frames) >= 36
+    assert len(frames) >= STEPS
     order: list[int] = []
     for frame in frames:
         lines = frame.split("\n")
@@ -203,7 +203,7 @@ def test_full_screen_session_shows_every_step_in_order(entries: list[Entry]) -> 
         assert STEP.search(frame).group(4) == mss(entries[-1].end)  # type: ignore[union-attr]
         if not order or order[-1] != number:
             order.append(number)
-    assert order == list(range(1, 37))
+    assert order == list(range(1, STEPS + 1))
 
     # The first pose's name is drawn in large letters above its plain name.
     first = rows(frames[0])
@@ -212,14 +212,14 @@ def test_full_screen_session_shows_every_step_in_order(entries: list[Entry]) -> 
     assert any("___" in r for r in first[:name_row])
 
     summary = summary_of(after)
-    assert summary[0].startswith("Session complete: 36 of 36 steps done, ")
+    assert summary[0].startswith(f"Session complete: {STEPS} of {STEPS} steps done, ")
     assert not any(line.startswith(("Cut short", "Skipped", "Not reached")) for line in summary)
 
 
 # -- keys ----------------------------------------------------------------------------------------
 def test_n_and_right_arrow_skip(session: Callable[..., Session]) -> None:
     screen = session("after-long-run", "--speed", "5")
-    first = screen.wait_for(lambda f: "step 1 of 36" in f)
+    first = screen.wait_for(lambda f: f"step 1 of {STEPS}" in f)
     assert "Child's Pose" in rows(first)
     screen.send("n")
     second = screen.wait_for(lambda f: step_of(f) != 1)
@@ -233,9 +233,9 @@ def test_n_and_right_arrow_skip(session: Callable[..., Session]) -> None:
     status, after = screen.finish()
     assert status == 0
     summary = summary_of(after)
-    assert summary[0].startswith("Session stopped: 0 of 36 steps done")
+    assert summary[0].startswith(f"Session stopped: 0 of {STEPS} steps done")
     assert "Child's Pose" in next(line for line in summary if line.startswith("Cut short: "))
-    assert "Not reached: 33 steps, from Three-Legged Dog, right leg." in summary
+    assert f"Not reached: {STEPS - 3} steps, from Three-Legged Dog, right leg." in summary
 
 
 def test_space_pauses_and_resumes(session: Callable[..., Session]) -> None:
@@ -272,7 +272,7 @@ def test_b_soon_after_a_step_begins_goes_back(session: Callable[..., Session]) -
     screen = session(
         "after-long-run", "--speed", "1", "--voice", "none", "--before", "", "--after", ""
     )
-    screen.wait_for(lambda f: "step 1 of 36" in f)
+    screen.wait_for(lambda f: f"step 1 of {STEPS}" in f)
     screen.send("n")
     screen.wait_for(lambda f: step_of(f) == 2)
     screen.send("b")
@@ -290,8 +290,8 @@ def test_b_soon_after_a_step_begins_goes_back(session: Callable[..., Session]) -
     status, after = screen.finish()
     assert status == 0
     summary = summary_of(after)
-    assert summary[0].startswith("Session stopped: 0 of 36 steps done")
-    assert "Not reached: 35 steps, from Cat-Cow." in summary
+    assert summary[0].startswith(f"Session stopped: 0 of {STEPS} steps done")
+    assert f"Not reached: {STEPS - 1} steps, from Cat-Cow." in summary
 
 
 def test_b_later_in_a_step_restarts_it(session: Callable[..., Session]) -> None:
@@ -336,10 +336,10 @@ def test_q_stops_with_a_summary(session: Callable[..., Session]) -> None:
     assert status == 0
     summary = summary_of(after)
     assert re.fullmatch(
-        r"Session stopped: 0 of 36 steps done, \d+:\d\d held, 1 cut short\.", summary[0]
+        rf"Session stopped: 0 of {STEPS} steps done, \d+:\d\d held, 1 cut short\.", summary[0]
     )
     assert "Cut short: Child's Pose." in summary
-    assert "Not reached: 35 steps, from Cat-Cow." in summary
+    assert f"Not reached: {STEPS - 1} steps, from Cat-Cow." in summary
     assert "Traceback" not in after
 
 
@@ -350,8 +350,8 @@ def test_ctrl_c_stops_with_a_summary(session: Callable[..., Session]) -> None:
     status, after = screen.finish()
     assert status == 0
     summary = summary_of(after)
-    assert summary[0].startswith("Session stopped: 0 of 36 steps done")
-    assert "Not reached: 35 steps, from Cat-Cow." in summary
+    assert summary[0].startswith(f"Session stopped: 0 of {STEPS} steps done")
+    assert f"Not reached: {STEPS - 1} steps, from Cat-Cow." in summary
     assert "Traceback" not in after
     assert "Traceback" not in "".join(screen.seen)
 
@@ -395,7 +395,7 @@ def test_plain_mode_prints_one_line_per_step(entries: list[Entry]) -> None:
         [UNKNOT, "go", "after-long-run", "--speed", "200"],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=GUARD,
         stdin=subprocess.DEVNULL,
         check=False,
     )
@@ -403,9 +403,11 @@ def test_plain_mode_prints_one_line_per_step(entries: list[Entry]) -> None:
     assert "Traceback" not in done.stderr
     assert "\x1b" not in done.stdout  # no escape sequences in a pipe
     lines = done.stdout.splitlines()
-    steps, summary = lines[:36], lines[36:]
+    steps, summary = lines[:STEPS], lines[STEPS:]
     assert summary == [summary[0]]
-    assert re.fullmatch(r"Session complete: 36 of 36 steps done, \d+:\d\d held\.", summary[0])
+    assert re.fullmatch(
+        rf"Session complete: {STEPS} of {STEPS} steps done, \d+:\d\d held\.", summary[0]
+    )
 
     shown: list[tuple[str, str | None]] = []
     for line, entry in zip(steps, entries, strict=True):
@@ -439,7 +441,7 @@ def test_sigterm_in_plain_mode_ends_with_the_summary() -> None:
         first = process.stdout.readline()
         assert first.startswith("0:00  Child's Pose · hold 25 s · ")
         process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=20)
+        out, err = process.communicate(timeout=GUARD)
     finally:
         if process.poll() is None:
             process.kill()
@@ -448,7 +450,7 @@ def test_sigterm_in_plain_mode_ends_with_the_summary() -> None:
     assert "Traceback" not in err
     lines = out.splitlines()
     assert re.fullmatch(
-        r"Session stopped: 0 of 36 steps done, \d+:\d\d held, 1 cut short\.", lines[0]
+        rf"Session stopped: 0 of {STEPS} steps done, \d+:\d\d held, 1 cut short\.", lines[0]
     )
     assert "Cut short: Child's Pose." in lines
-    assert "Not reached: 35 steps, from Cat-Cow." in lines
+    assert f"Not reached: {STEPS - 1} steps, from Cat-Cow." in lines

@@ -17,6 +17,9 @@ def seed() -> Timeline:
     return expand(resolve("after-long-run"))
 
 
+STEPS = len(seed())  # the built-in session's steps, from its data
+
+
 def test_after_long_run_is_the_seed_sequence_with_both_legs() -> None:
     # Flow repeats (rounds 2 and later) are the back-and-forth; the first pass is the sequence.
     sequence = [(e.name, e.side) for e in seed() if (e.round or 1) == 1]
@@ -157,7 +160,7 @@ def test_plan_prints_clock_offsets_and_the_total(run: Callable[..., Result]) -> 
     result = run("plan", "after-long-run", "--hold", "30")
     assert result.exit_code == 0
     total = expand(resolve("after-long-run"), hold=30).total
-    assert f"Total {total // 60}:{total % 60:02d} ({total} s), 36 steps." in result.stdout
+    assert f"Total {total // 60}:{total % 60:02d} ({total} s), {STEPS} steps." in result.stdout
     assert "0:00" in result.stdout and "Child's Pose" in result.stdout
 
 
@@ -166,5 +169,5 @@ def test_show_and_routines(run: Callable[..., Result]) -> None:
     assert shown.exit_code == 0 and "Seated Spinal Twist" in shown.stdout
     listed = json.loads(run("routines", "--json").stdout)
     assert [r["name"] for r in listed] == ["after-long-run", "foam-rolling"]
-    assert listed[0]["steps"] == 36 and listed[0]["total_seconds"] == seed().total
+    assert listed[0]["steps"] == STEPS and listed[0]["total_seconds"] == seed().total
     assert len(listed[0]["focus"]) == 4
