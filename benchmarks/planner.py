@@ -1,11 +1,14 @@
 """How fast the planner fits a routine to random needs.
 
-Prints, all measured in this run:
+Prints, all measured in this run (plans kept between runs are turned off but for line 2):
   1. the median time to plan `after-long-run` (shipped rules) for random needs;
-  2. the planner against the exhaustive search it is checked against, on the same random cases
-     small enough to enumerate (after-long-run with most poses skipped, a coarser grid), and the
-     ratio between them;
-  3. the time to plan a synthetic routine of 200 steps.
+  2. the median time to find one of those plans again in the cache (a new, temporary one);
+  3. on the same needs, the search alone in each of its back-ends (plain-Python frontiers, and
+     NumPy tables, NumPy imported already), which must choose alike;
+  4. the planner against the exhaustive search it is checked against (tests/oracles.py), on
+     random cases small enough to enumerate (after-long-run with most poses skipped, a coarser
+     grid), and the ratio between them;
+  5. the time to plan a synthetic routine of 200 steps.
 Aim: under 5 ms for the built-in routine, under 100 ms for 200 steps.
 
     python benchmarks/planner.py [--cases N]
@@ -14,15 +17,21 @@ Aim: under 5 ms for the built-in routine, under 100 ms for 200 steps.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
+import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from unknot.catalog.poses import catalog
 from unknot.catalog.vocabulary import vocabulary
 from unknot.errors import UnknotError
 from unknot.plan import planner, relief
+from unknot.plan.dense import DenseSearch
+from unknot.plan.frontier import FrontierSearch
 from unknot.plan.needs import Needs, read_needs
 from unknot.routines.routine import Routine, read_routine, resolve
 from unknot.yamlfile import parse
@@ -66,38 +75,70 @@ def synthetic(steps: int, rng: random.Random) -> Routine:
     return read_routine(parse("".join(lines), where="synthetic", what="routine"), name="synthetic")
 
 
+def ms(values: list[float]) -> str:
+    return f"median {statistics.median(values) * 1000:.2f} ms"
+
+
+def back_ends(routine: Routine, cases: list[Needs]) -> None:
+    """The search alone, in each back-end, on the same problems."""
+    times: dict[str, list[float]] = {"frontier": [], "dense": []}
+    for needs in cases:
+        task = planner.problem(routine, needs)
+        layers, _ = planner.search_layers(task)
+        found = []
+        for name, back_end in (("frontier", FrontierSearch), ("dense", DenseSearch)):
+            search = back_end(task.limit, task.ctx, task.keep_all)
+            start = time.perf_counter()
+            found.append(search.run(layers))
+            times[name].append(time.perf_counter() - start)
+        assert found[0] == found[1], needs
+    print(f"  the search alone: frontier {ms(times['frontier'])}, NumPy {ms(times['dense'])} "
+          "(NumPy imported already), the same choices")  # fmt: skip
+
+
+def against_exhaustive(routine: Routine, rng: random.Random, cases: int) -> None:
+    sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
+    from oracles import exhaustive_score
+
+    fast, slow = [], []
+    while len(fast) < min(cases, 40):
+        needs = random_needs(rng, routine, keep=rng.randint(3, 5))
+        try:
+            expected = exhaustive_score(routine, needs, COARSE)
+            fast.append(timed(lambda n=needs: planner.plan(routine, n, COARSE)))
+        except UnknotError:
+            continue
+        slow.append(timed(lambda n=needs: exhaustive_score(routine, n, COARSE)))
+        assert abs(planner.plan(routine, needs, COARSE).score - expected) < 1e-6
+    quick, brute = statistics.median(fast) * 1000, statistics.median(slow) * 1000
+    print(f"same cases, small enough to enumerate: planner median {quick:.2f} ms, exhaustive "
+          f"median {brute:.2f} ms: {brute / quick:.1f}x faster, same scores")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100)
     args = parser.parse_args()
     rng = random.Random(2026)
     routine = resolve("after-long-run")
-    planner.plan(routine, Needs(minutes=10.0))  # warm: numpy, caches
+    os.environ["UNKNOT_CACHE_DIR"] = ""  # plans made, not found again
+    planner.plan(routine, Needs(minutes=10.0))  # warm: caches in memory
 
-    built_in = []
-    for _ in range(args.cases):
-        needs = random_needs(rng, routine)
-        built_in.append(timed(lambda n=needs: planner.plan(routine, n)))
-    median, p90 = (
-        statistics.median(built_in) * 1000,
-        statistics.quantiles(built_in, n=10)[-1] * 1000,
-    )
-    print(f"after-long-run, random needs: median {median:.2f} ms (p90 {p90:.2f} ms, "
+    cases = [random_needs(rng, routine) for _ in range(args.cases)]
+    built_in = [timed(lambda n=needs: planner.plan(routine, n)) for needs in cases]
+    p90 = statistics.quantiles(built_in, n=10)[-1] * 1000
+    print(f"after-long-run, random needs: {ms(built_in)} (p90 {p90:.2f} ms, "
           f"{args.cases} plans; aim < 5 ms)")  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="unknot-plans-") as folder:
+        os.environ["UNKNOT_CACHE_DIR"] = folder
+        for needs in cases:
+            planner.plan(routine, needs)
+        again = [timed(lambda n=needs: planner.plan(routine, n)) for needs in cases]
+        os.environ["UNKNOT_CACHE_DIR"] = ""
+    print(f"  the same plans found again in the cache: {ms(again)}")
+    back_ends(routine, cases)
 
-    fast, slow = [], []
-    while len(fast) < min(args.cases, 40):
-        needs = random_needs(rng, routine, keep=rng.randint(3, 5))
-        try:
-            expected = planner.exhaustive_score(routine, needs, COARSE)
-            fast.append(timed(lambda n=needs: planner.plan(routine, n, COARSE)))
-        except UnknotError:
-            continue
-        slow.append(timed(lambda n=needs: planner.exhaustive_score(routine, n, COARSE)))
-        assert abs(planner.plan(routine, needs, COARSE).score - expected) < 1e-6
-    quick, brute = statistics.median(fast) * 1000, statistics.median(slow) * 1000
-    print(f"same cases, small enough to enumerate: planner median {quick:.2f} ms, exhaustive "
-          f"median {brute:.2f} ms: {brute / quick:.1f}x faster, same scores")  # fmt: skip
+    against_exhaustive(routine, rng, args.cases)
 
     big = synthetic(200, rng)
     needs = read_needs(minutes=60, tight=["hips:3", "hamstrings"])

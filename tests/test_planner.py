@@ -1,8 +1,10 @@
 """The planner: exact for its own scoring, and a session a runner can trust.
 
-Exactness is checked against `planner.exhaustive_score`, which shares nothing with the planner's
+Exactness is checked against `oracles.exhaustive_score`, which shares nothing with the planner's
 dynamic programme: it tries every combination of the planner's own options (every hold on its
 grid, every step kept or left out), expands each into a real timeline, and scores the timeline.
+The programme's two back-ends (NumPy tables, plain-Python frontiers) are checked against each
+other, choice for choice.
 """
 
 from __future__ import annotations
@@ -10,18 +12,26 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from oracles import exhaustive_score
 from unknot.catalog.poses import catalog
 from unknot.catalog.vocabulary import vocabulary
 from unknot.errors import UnknotError
 from unknot.guide.timeline import Timeline, expand
 from unknot.plan import planner, relief
+from unknot.plan.dense import DenseSearch
+from unknot.plan.explain import Status
+from unknot.plan.frontier import FrontierSearch
+from unknot.plan.layout import units_of
 from unknot.plan.needs import Needs, read_needs
+from unknot.plan.search import Layer, Search
 from unknot.routines.routine import PerSideBlock, Routine, read_routine, resolve
 from unknot.yamlfile import parse
 
@@ -35,7 +45,7 @@ AREAS = [*vocabulary().areas, "hips", "back", "legs"]
 def combinations(routine: Routine, needs: Needs, rules: relief.Rules) -> int:
     task = planner.problem(routine, needs, rules)
     count = 1
-    for unit in planner.units_of(task.layout):
+    for unit in units_of(task.layout):
         if unit.step is not None:
             count *= len(task.options(unit).options) + 1
     return count
@@ -107,12 +117,12 @@ def check_against_exhaustive(routine: Routine, needs: Needs) -> None:
         found = planner.plan(routine, needs, COARSE)
     except UnknotError:
         try:
-            best = planner.exhaustive_score(routine, needs, COARSE)
+            best = exhaustive_score(routine, needs, COARSE)
         except UnknotError:
             return
         assert best == -math.inf
         return
-    assert found.score == pytest.approx(planner.exhaustive_score(routine, needs, COARSE), abs=1e-6)
+    assert found.score == pytest.approx(exhaustive_score(routine, needs, COARSE), abs=1e-6)
 
 
 def small_case(draw: Callable[[], tuple[Routine, Needs]]) -> tuple[Routine, Needs]:
@@ -147,6 +157,54 @@ def test_the_plan_is_optimal_on_the_built_in_routines(name: str, seed: int) -> N
     check_against_exhaustive(
         *small_case(lambda: (routine, random_needs(rng, routine, skip_to=rng.randint(2, 5))))
     )
+
+
+def both_back_ends(routine: Routine, needs: Needs, rules: relief.Rules | None = None) -> None:
+    """The NumPy tables and the plain frontiers find the same score and make the same choices."""
+    try:
+        task = planner.problem(routine, needs, rules)
+    except UnknotError:
+        return
+    if not task.optimise:
+        return
+    layers, _ = planner.search_layers(task)
+    found = []
+    for back_end in (DenseSearch, FrontierSearch):
+        try:
+            found.append(back_end(task.limit, task.ctx, task.keep_all).run(layers))
+        except UnknotError as err:
+            found.append((-math.inf, [str(err)]))
+    assert found[0] == found[1]
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_both_back_ends_choose_alike(seed: int) -> None:
+    """On random routines (any size, shipped and coarse rules) and the built-in ones."""
+    rng = random.Random(1000 + seed)
+    routine = random_routine(rng)
+    both_back_ends(routine, random_needs(rng, routine))
+    both_back_ends(routine, random_needs(rng, routine), COARSE)
+    for name in ("after-long-run", "foam-rolling"):
+        built_in = resolve(name)
+        needs = random_needs(rng, built_in)
+        both_back_ends(built_in, needs._replace(extra=("foam-rolling",) if seed % 3 == 0 else ()))
+
+
+def test_the_back_end_goes_by_the_size_of_the_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A routine of ordinary length is searched without NumPy; a long one with it."""
+    used: list[str] = []
+    for back_end in (DenseSearch, FrontierSearch):
+
+        def run(self: Search[Any, Any], layers: list[Layer], name: str = back_end.__name__):
+            used.append(name)
+            return Search.run(self, layers)
+
+        monkeypatch.setattr(back_end, "run", run)
+    needs = read_needs(tight=["hips:3", "hamstrings"], minutes=10)
+    planner.plan(resolve("after-long-run"), needs)
+    long = resolve("after-long-run")
+    planner.plan(long._replace(steps=long.steps * 6), needs._replace(minutes=60.0))
+    assert used == ["FrontierSearch", "DenseSearch"]
 
 
 # -- invariants on the shipped planner -------------------------------------------------------
@@ -333,10 +391,83 @@ def test_unknown_needs_get_one_line_and_status_2(run: Callable[..., Result]) -> 
         ("--level", "beginer"): "--level: unknown level 'beginer' (did you mean 'beginner'?)",
         ("--skip", "pidgeon"): "--skip: unknown pose 'pidgeon' (did you mean 'Pigeon'?)",
         ("--with", "foam-rollin"): "unknown routine 'foam-rollin' (did you mean 'foam-rolling'?)",
-        ("--minutes", "0"): "Invalid value for '--minutes'",
+        ("--minutes", "0"): "--minutes: '0' is not a number from 1 to 240",
     }
     for args, words in cases.items():
         result = run("plan", "after-long-run", *args)
         assert result.exit_code == 2, args
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and words in lines[0], (args, lines)
+
+
+# -- plans kept between runs -----------------------------------------------------------------
+def no_search(task: planner.Problem) -> float:
+    raise AssertionError("searched again")
+
+
+def test_the_same_plan_again_is_found_without_a_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    routine = resolve("after-long-run")
+    needs = read_needs(tight=["hips:3", "hamstrings"], minutes=10)
+    first = planner.plan(routine, needs)
+    monkeypatch.setattr(planner, "_search", no_search)
+    again = planner.plan(resolve("after-long-run"), needs)
+    assert again.to_json() == first.to_json() and again.decisions == first.decisions
+
+
+def test_a_kept_plan_follows_what_it_was_made_from(
+    monkeypatch: pytest.MonkeyPatch, write_routine: Callable[..., Path]
+) -> None:
+    """Another routine file's content, other needs, other rules: each a plan of its own."""
+    from unknot.routines.routine import load_routine
+
+    text = "hold: 30\nsteps:\n  - Pigeon\n  - Open Lizard\n  - Savasana\n"
+    path = write_routine(text)
+    needs = read_needs(minutes=3)
+    first = planner.plan(load_routine(path), needs)
+    path.write_text(text.replace("hold: 30", "hold: 60"), encoding="utf-8")
+    changed = planner.plan(load_routine(path), needs)
+    assert changed.to_json() != first.to_json()
+    cases = [
+        (load_routine(path), needs, None),
+        (load_routine(path), needs._replace(minutes=4.0), None),
+        (load_routine(path), needs, COARSE),
+        (resolve("after-long-run"), read_needs(minutes=10, avoid=["knees"]), None),
+        (resolve("after-long-run"), read_needs(minutes=10, extra=["foam-rolling"]), None),
+    ]
+    made = [planner.plan(*case).to_json() for case in cases]
+    monkeypatch.setenv("UNKNOT_CACHE_DIR", "")  # no cache: every plan made afresh
+    assert made == [planner.plan(*case).to_json() for case in cases]
+
+
+def test_plans_that_share_an_entry_name_are_told_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    import zlib
+
+    monkeypatch.setattr(zlib, "crc32", lambda data, start=0: 0)  # every entry the same name
+    routine = resolve("after-long-run")
+    short, longer = read_needs(minutes=5), read_needs(minutes=15)
+    assert planner.plan(routine, short).to_json() != planner.plan(routine, longer).to_json()
+    assert planner.plan(routine, short).timeline.total <= 300
+
+
+def test_statuses_are_words_in_json() -> None:
+    fitted = planner.plan(resolve("after-long-run"), read_needs(minutes=10, avoid=["knees"]))
+    statuses = {d["status"] for d in fitted.to_json()["decisions"]}
+    assert statuses <= {s.value for s in Status} and "left out" in statuses
+    assert all(type(d["status"]) is str for d in fitted.to_json()["decisions"])
+    assert {d.status for d in fitted.decisions} <= set(Status)
+
+
+def test_a_planned_session_needs_no_numpy(own_cache: Path) -> None:
+    """What `unknot plan --minutes 10 --tight ...` pays: a search in plain Python, or none."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from unknot.plan.planner import plan; from unknot.plan.needs import "
+        "read_needs; from unknot.routines.routine import resolve; "
+        "plan(resolve('after-long-run'), read_needs(tight=['hips:3,hamstrings'], minutes=10)); "
+        "assert 'numpy' not in sys.modules, 'numpy imported'"
+    )
+    for _ in range(2):  # searched, then found in the cache
+        subprocess.run([sys.executable, "-c", code], check=True)
+    assert list(own_cache.glob("plan-*.pickle"))

@@ -47,13 +47,19 @@ def parse_tight(values: Iterable[str], *, where: str = "", field: str = "tight")
 
 
 def parse_poses(values: Iterable[str], field: str) -> tuple[str, ...]:
+    named = words(values)
+    if not named:
+        return ()  # the common case: nothing to look up, so no catalog to load
     poses = catalog()
-    return tuple(dict.fromkeys(poses.find(w, field=field).name for w in words(values)))
+    return tuple(dict.fromkeys(poses.find(w, field=field).name for w in named))
 
 
 def parse_conditions(values: Iterable[str]) -> tuple[str, ...]:
+    named = words(values)
+    if not named:
+        return ()
     index = vocabulary().condition_index
-    return tuple(dict.fromkeys(index.find(w, field="avoid").name for w in words(values)))
+    return tuple(dict.fromkeys(index.find(w, field="avoid").name for w in named))
 
 
 def parse_level(value: str | None) -> str | None:

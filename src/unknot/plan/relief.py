@@ -28,7 +28,7 @@ import math
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from unknot.catalog.poses import LEVELS, Pose
+from unknot.catalog.poses import Pose
 from unknot.catalog.vocabulary import vocabulary
 from unknot.files import DATA
 from unknot.guide.timeline import Timeline
@@ -137,6 +137,6 @@ def score(timeline: Timeline, weights: dict[str, float], r: Rules) -> float:
 
 def gentle_start(first: Pose | None, weights: dict[str, float], r: Rules) -> float:
     """The bonus for opening with a gentle stretch (a beginner pose that is not a rest)."""
-    if first is None or first.level != LEVELS[0] or not first.areas:
+    if first is None or first.level != vocabulary().levels[0] or not first.areas:
         return 0.0
     return r.gentle_start_bonus * max(weights.values(), default=1.0)
