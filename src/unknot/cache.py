@@ -32,18 +32,29 @@ def cache_dir() -> Path | None:
 
 
 def _stamp(sources: Sequence[Path]) -> tuple[object, ...]:
-    # Each folder is resolved once, and in plain strings: resolving costs a system call per part
-    # of the path, and the catalog is a file per pose in two folders, read on every command.
-    folders: dict[str, str] = {}
-    stats = []
-    for source in sources:
-        st = source.stat()
-        folder, name = os.path.split(os.fspath(source))
-        real = folders.get(folder)
-        if real is None:
-            real = folders[folder] = os.path.realpath(folder or ".")
-        stats.append((f"{real}{os.sep}{name}", st.st_size, st.st_mtime_ns))
-    return (__version__, _code(), *stats)
+    return (__version__, _code(), *(_file(os.fspath(source)) for source in sources))
+
+
+def _file(path: str) -> tuple[str, int, int]:
+    """A file's real path, size and modification time. unknot's own data files are looked at
+    once a process, like its code (every command reads some sixty of them); others every time."""
+    known = _PACKAGE_FILES.get(path)
+    if known is not None:
+        return known
+    st = os.stat(path)  # noqa: PTH116 - a plain string is faster here, on every command
+    folder, name = os.path.split(path)
+    real = _FOLDERS.get(folder)
+    if real is None:  # each folder resolved once: resolving costs a system call per part
+        real = _FOLDERS[folder] = os.path.realpath(folder or ".")
+    found = (f"{real}{os.sep}{name}", st.st_size, st.st_mtime_ns)
+    if path.startswith(_PACKAGE):
+        _PACKAGE_FILES[path] = found
+    return found
+
+
+_PACKAGE = str(Path(__file__).parent) + os.sep
+_PACKAGE_FILES: dict[str, tuple[str, int, int]] = {}
+_FOLDERS: dict[str, str] = {}
 
 
 @cache

@@ -44,9 +44,12 @@ def parse_weighted(
     values: Iterable[str], scale: Scale, *, field: str, where: str = ""
 ) -> dict[str, int]:
     """`hips:3,calves` -> every area of hips at 3, calves at the default; groups expanded."""
-    vocab = vocabulary()
     found: dict[str, int] = {}
-    for word in words(values):
+    given = words(values)
+    if not given:
+        return found  # the common case: no vocabulary to load
+    vocab = vocabulary()
+    for word in given:
         name, colon, number = word.partition(":")
         value = scale.default
         if colon or value is None:

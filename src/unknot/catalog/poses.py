@@ -32,18 +32,6 @@ ORDER_FILE = "catalog.yaml"  # these three in the data folder
 POSE_FOLDER = "poses"
 FIGURE_FOLDER = "figures"
 
-# Kept while plan/ and web/ import it from here: the levels are data now (pose-words.yaml), read
-# the first time LEVELS is asked for rather than whenever this module is imported.
-LEVELS: tuple[str, ...]
-
-if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name from this module
-
-    def __getattr__(name: str) -> tuple[str, ...]:
-        if name == "LEVELS":
-            return vocabulary().levels
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 _POSE_FIELDS = (
     "name",
     "sanskrit",
@@ -298,9 +286,19 @@ def _yaml_files(folder: Path) -> list[Path]:
     return [folder / name for name in names if name.endswith(".yaml")]
 
 
-def catalog_files(data: Path = DATA) -> list[Path]:
-    """Every file the catalog is read from: what a cache of it depends on."""
-    return [data / ORDER_FILE, *_yaml_files(data / POSE_FOLDER), *_yaml_files(data / FIGURE_FOLDER)]
+def catalog_files(data: Path = DATA) -> tuple[Path, ...]:
+    """Every file the catalog is read from: what a cache of it depends on. unknot's own are
+    listed once a process, like its code; another folder's every time."""
+    return _own_catalog_files() if data == DATA else _listed(data)
+
+
+@cache
+def _own_catalog_files() -> tuple[Path, ...]:
+    return _listed(DATA)
+
+
+def _listed(data: Path) -> tuple[Path, ...]:
+    return (data / ORDER_FILE, *_yaml_files(data / POSE_FOLDER), *_yaml_files(data / FIGURE_FOLDER))
 
 
 def load_catalog(data: Path = DATA) -> Catalog:

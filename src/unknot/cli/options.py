@@ -11,6 +11,8 @@ from typing import IO, Any, TypeVar
 
 import click
 
+import unknot
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -42,12 +44,10 @@ def flag_for(ctx: click.Context | None, field: str) -> str:
     return field
 
 
-def user_error(ctx: click.Context | None, err: Exception) -> UserError:
-    from unknot import UnknotError
-
-    assert isinstance(err, UnknotError)
+def user_error(ctx: click.Context | None, err: unknot.UnknotError) -> UserError:
+    """The library's error, said with this command's flag for its field."""
     flag = flag_for(ctx, err.field) if err.field else ""
-    said = UnknotError(err.what, where=err.where, field=flag, expected=err.expected)
+    said = unknot.UnknotError(err.what, where=err.where, field=flag, expected=err.expected)
     return UserError(said.line())
 
 
@@ -55,11 +55,9 @@ class Command(click.Command):
     """A command whose mistakes (an `UnknotError` from the library) name its own flags."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from unknot import UnknotError
-
         try:
             return super().invoke(ctx)
-        except UnknotError as err:
+        except unknot.UnknotError as err:
             raise user_error(ctx, err) from None
 
 
@@ -69,11 +67,9 @@ class Group(click.Group):
     command_class = Command
 
     def invoke(self, ctx: click.Context) -> Any:
-        from unknot import UnknotError
-
         try:
             return super().invoke(ctx)
-        except UnknotError as err:
+        except unknot.UnknotError as err:
             raise user_error(ctx, err) from None
 
 
@@ -115,8 +111,6 @@ def routine_options(command: F) -> F:
     )
     @wraps(command)
     def wrapper(routine: str, **kwargs: Any) -> Any:
-        import unknot
-
         needs = unknot.read_needs(**{k: kwargs.pop(k) for k in NEEDS_OPTIONS})
         return command(unknot.fit(unknot.routine(routine), needs), **kwargs)
 

@@ -17,7 +17,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
-from unknot import Entry, Player, Snapshot, countdown
+from unknot import Entry, Player, Snapshot, clock, countdown
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -289,7 +289,7 @@ def summary_lines(player: Player) -> list[str]:
     total = len(player.timeline)
     head = "Session complete" if summary.finished else "Session stopped"
     lines = [
-        f"{head}: {summary.done} of {total} steps done, {countdown(summary.held_seconds)} held"
+        f"{head}: {summary.done} of {total} steps done, {clock(summary.held_seconds)} held"
         + (f", {summary.cut_short} cut short" if summary.cut_short else "")
         + (f", {summary.skipped} skipped" if summary.skipped else "")
         + "."
