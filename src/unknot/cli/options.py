@@ -86,7 +86,7 @@ def routine_options(command: F) -> F:
         metavar="AREA[:N],...",
         help="Areas that feel tight, optionally weighted 1-10: hips:3,calves.",
     )
-    @click.option("--minutes", metavar="N", help="Minutes you have (1-240), moves included.")
+    @click.option("--minutes", metavar="N", help="Minutes you have, moves included.")
     @click.option("--skip", multiple=True, metavar="POSE,...", help="Poses to leave out.")
     @click.option(
         "--avoid",
@@ -100,7 +100,7 @@ def routine_options(command: F) -> F:
         metavar="LEVEL",
         help="beginner, intermediate or advanced: harder poses get a gentler substitute.",
     )
-    @click.option("--hold", metavar="SECONDS", help="Default hold in seconds (1-1800).")
+    @click.option("--hold", metavar="SECONDS", help="Default hold in seconds.")
     @click.option("--first-side", metavar="right|left", help="Side that per-side work starts on.")
     @click.option(
         "--with",

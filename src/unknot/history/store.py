@@ -72,7 +72,7 @@ class Store:
         except OperationalError as err:
             raise UnreachableError(
                 f"cannot be reached ({str(err.orig).splitlines()[0]})", where=self.url,
-                expected="a database unknot can open (check --database or UNKNOT_DATABASE_URL)",
+                expected="a database unknot can open (check its URL, or UNKNOT_DATABASE_URL)",
             ) from None  # fmt: skip
         self.added_from_pending = self._add_pending()
 

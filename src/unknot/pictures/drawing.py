@@ -3,7 +3,7 @@
 Each catalog pose carries its figure as data (`data/figures/<pose>.yaml`): the view (side, or
 front where a side view cannot show the pose), the angle of every body segment, which points
 rest on the floor, and any props. Forward kinematics turns the angles into points with the same
-proportions for every pose (data/figures.yaml); the figure is then set down so its lowest point
+proportions for every pose (data/figure-style.yaml); the figure is then set down so its lowest point
 touches the floor line. The left side of a per-side pose is the mirror of the right. Areas the
 pose stretches are tinted on the body, so a person sees where to feel it.
 """
@@ -23,7 +23,7 @@ from unknot.routines.routine import SIDES
 if TYPE_CHECKING:
     from unknot.catalog.poses import Pose
 
-FIGURES_FILE = DATA / "figures.yaml"
+STYLE_FILE = DATA / "figure-style.yaml"
 
 
 class Style(NamedTuple):
@@ -39,7 +39,7 @@ class Style(NamedTuple):
 def style() -> Style:
     from unknot.yamlfile import load
 
-    root = load(FIGURES_FILE, what="figure style").mapping(
+    root = load(STYLE_FILE, what="figure style").mapping(
         ["body", "scale", "width", "height", "floor", "tint"],
         required=["body", "scale", "width", "height", "floor", "tint"],
     )

