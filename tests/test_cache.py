@@ -112,3 +112,58 @@ def test_the_cached_catalog_is_read_again_when_one_pose_file_changes(
     (data / "figures" / "plow.yaml").unlink()  # one file fewer: the list of sources changed
     with pytest.raises(UnknotError, match="has no figure"):
         load()
+
+
+def test_an_edit_copied_with_its_time_is_read_again(write_routine: Callable[..., Path]) -> None:
+    """`cp -p` and `rsync -t` keep the modification time, and an edit may keep the size: a
+    person's file is stamped by its content too."""
+    path = write_routine("steps:\n  - pose: Pigeon\n    hold: 20\n")
+    assert expand(load_routine(path)).entries[0].hold == 20
+    times = path.stat()
+    path.write_text("steps:\n  - pose: Pigeon\n    hold: 45\n")
+    os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))
+    assert path.stat().st_size == times.st_size
+    assert expand(load_routine(path)).entries[0].hold == 45
+
+
+def test_unknot_s_own_files_are_stamped_once_a_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Part of the installed package, like its code: no content read for them, every command."""
+    from unknot import cache
+
+    own = str(DATA / "routines" / "after-long-run.yaml")
+    first = cache._file(own)
+    assert len(first) == 3  # path, size, time: no digest
+
+    def no_reading(*args: object) -> None:
+        raise AssertionError("a package file was read to stamp it")
+
+    monkeypatch.setattr(cache, "_digest", no_reading)
+    assert cache._file(own) == first
+
+
+def test_a_file_that_is_not_small_and_regular_is_left_to_the_reader(tmp_path: Path) -> None:
+    """Nothing is hashed that the reader would refuse: the build reports it, the cache never
+    reads it (a FIFO would hang, /dev/zero never end)."""
+    from unknot import cache
+
+    pipe = tmp_path / "pipe.yaml"
+    os.mkfifo(pipe)
+    built: list[int] = []
+    assert cached("thing", [pipe], lambda: built.append(1) or 1) == 1
+    assert built == [1]
+    with pytest.raises(OSError):
+        cache._digest(os.fspath(pipe))
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"#" * 1_000_001)
+    with pytest.raises(OSError):
+        cache._digest(os.fspath(big))
+    with pytest.raises(OSError):
+        cache._digest("/dev/zero")
+
+
+def test_a_cache_that_cannot_be_written_is_silent(
+    own_cache: Path, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UNKNOT_CACHE_DIR", "/dev/null")
+    result = run("plan", "after-long-run", "--minutes", "11", "--tight", "calves")
+    assert result.exit_code == 0 and result.stderr == ""

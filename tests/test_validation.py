@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
+import stat
+import subprocess
+import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,9 +17,11 @@ from click.testing import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import GUARD
+from unknot import files, yamlfile
 from unknot.errors import UnknotError
 from unknot.guide.timeline import expand
-from unknot.routines.routine import read_routine
+from unknot.routines.routine import MAX_SESSION_STEPS, read_routine, session_steps
 from unknot.yamlfile import decode, parse
 
 # (file text, line, field, words that must be in the message)
@@ -230,3 +238,232 @@ def test_random_yaml_documents_never_raise_anything_but_a_clear_error(document: 
                 max_size=40))  # fmt: skip
 def test_random_yaml_like_text_never_raises_anything_but_a_clear_error(tokens: list[str]) -> None:
     only_clear_errors(lambda: read_text("".join(tokens)))
+
+
+# Reading a person's file: only a regular file, read by streaming with a cap.
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    pipe = tmp_path / "pipe.yaml"
+    os.mkfifo(pipe)
+    found: list[str] = []
+
+    def read() -> None:
+        with pytest.raises(UnknotError) as caught:
+            read_text_of(pipe)
+        found.append(str(caught.value))
+
+    reader = threading.Thread(target=read, daemon=True)  # were it to hang, the run still ends
+    reader.start()
+    reader.join(timeout=GUARD)
+    assert not reader.is_alive(), "reading a FIFO hangs"
+    assert "is a named pipe (FIFO), not a regular file" in found[0]
+
+
+def read_text_of(path: Path, **options: int) -> str:
+    return yamlfile.read_text(path, what="routine", **options)
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom", "/dev/null"])
+def test_a_device_is_refused_before_it_is_read(device: str) -> None:
+    with pytest.raises(UnknotError, match="is a device, not a regular file"):
+        read_text_of(Path(device))
+
+
+def test_the_cap_is_the_reader_s_to_choose(tmp_path: Path) -> None:
+    """A history export of 80 sessions passes a megabyte: its reader gives a larger cap."""
+    path = tmp_path / "export.json"
+    path.write_text('{"x": "' + "y" * 1_500_000 + '"}\n', encoding="utf-8")
+    with pytest.raises(UnknotError, match=r"is 1,500,010 bytes, too large for a routine"):
+        read_text_of(path)
+    assert len(read_text_of(path, max_bytes=2_000_000)) == 1_500_010
+
+
+def test_a_size_that_lies_is_not_trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """/proc files say 0 bytes whatever they hold: the cap holds while reading too."""
+    path = tmp_path / "big.yaml"
+    path.write_bytes(b"#" * 1_200_000)
+    real = os.fstat
+
+    def saying_nothing(descriptor: int) -> os.stat_result:
+        info = list(real(descriptor))
+        info[stat.ST_SIZE] = 0
+        return os.stat_result(info)
+
+    monkeypatch.setattr(files.os, "fstat", saying_nothing)
+    with pytest.raises(UnknotError, match=r"is more than 1,000,000 bytes, too large"):
+        read_text_of(path)
+
+
+def test_a_name_too_long_and_a_path_through_a_file(tmp_path: Path) -> None:
+    with pytest.raises(UnknotError, match=r"the name is too long for the file system"):
+        read_text_of(tmp_path / ("a" * 300 + ".yaml"))
+    (tmp_path / "plain").write_text("steps: [Pigeon]\n")
+    with pytest.raises(UnknotError, match=r"a part of the path is a file, not a folder"):
+        read_text_of(tmp_path / "plain" / "r.yaml")
+    with pytest.raises(UnknotError, match=r"holds a NUL character"):
+        read_text_of(tmp_path / "a\0b.yaml")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="running as root, where permissions do not bite")
+def test_an_unreadable_file(tmp_path: Path) -> None:
+    path = tmp_path / "secret.yaml"
+    path.write_text("steps: [Pigeon]\n")
+    path.chmod(0)
+    with pytest.raises(UnknotError, match=r"cannot be read \(permission denied\)"):
+        read_text_of(path)
+
+
+# Writing: only a regular file is replaced; a symbolic link is written through.
+
+
+def test_save_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    (tmp_path / "folder.html").mkdir()
+    os.mkfifo(tmp_path / "pipe.html")
+    (tmp_path / "null.html").symlink_to("/dev/null")
+    for name, kind in [("folder.html", "a directory"), ("pipe.html", "a named pipe (FIFO)"),
+                       ("null.html", "a device")]:  # fmt: skip
+        with pytest.raises(UnknotError, match=re.escape(f"is {kind}, not a regular file")):
+            files.save(tmp_path / name, b"<p>card</p>", what="card", field="card")
+    assert Path("/dev/null").is_char_device()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.html", "null.html", "pipe.html"]
+
+
+def test_save_writes_through_a_symbolic_link(tmp_path: Path) -> None:
+    """The link is the person's (a card kept in a synced folder): it is kept, its file updated."""
+    (tmp_path / "synced").mkdir()
+    real = tmp_path / "synced" / "card.html"
+    real.write_text("old")
+    link = tmp_path / "card.html"
+    link.symlink_to(real)
+    files.save(link, b"new", what="card")
+    assert link.is_symlink() and real.read_bytes() == b"new"
+    dangling = tmp_path / "later.html"
+    dangling.symlink_to(tmp_path / "synced" / "later.html")
+    files.save(dangling, b"made", what="card")
+    assert (tmp_path / "synced" / "later.html").read_bytes() == b"made"
+    assert sorted(p.name for p in (tmp_path / "synced").iterdir()) == ["card.html", "later.html"]
+
+
+def test_atomic_path_raises_os_error_for_a_fifo(tmp_path: Path) -> None:
+    """What writers that report their own errors (a pending session) meet: an OSError."""
+    os.mkfifo(tmp_path / "pending.json")
+    with (
+        pytest.raises(OSError, match="not a regular file"),
+        files.atomic_path(tmp_path / "pending.json") as temporary,
+    ):
+        temporary.write_text("{}")
+    assert [p.name for p in tmp_path.iterdir()] == ["pending.json"]
+
+
+def test_a_long_name_gets_a_temporary_name_that_fits(tmp_path: Path) -> None:
+    target = tmp_path / ("c" * 250 + ".html")
+    files.save(target, b"card", what="card")
+    assert target.read_bytes() == b"card"
+    with pytest.raises(UnknotError, match=r"the name is too long for the file system"):
+        files.save(tmp_path / ("c" * 300 + ".html"), b"card", what="card")
+
+
+@pytest.mark.parametrize(
+    ("name", "write"),
+    [("card.html", "unknot.save(path, b'x' * 5000, what='card', field='card')"),
+     ("charts.svg", "unknot.plot_history([], path)")],
+)  # fmt: skip
+def test_a_write_that_fails_leaves_no_temporary_file(tmp_path: Path, name: str, write: str) -> None:
+    """A file-size limit (EFBIG) in a process of its own: SIGXFSZ ignored, as Python does.
+    (The charts here, without a history to read: a database is not opened under such a limit.)"""
+    script = (
+        "import resource, signal, sys\n"
+        "from pathlib import Path\n"
+        "import unknot\n"
+        "path = Path(sys.argv[1])\n"
+        "unknot.plot_history  # imported before the limit: Python may write its .pyc files\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))\n"
+        "try:\n"
+        f"    {write}\n"
+        "except unknot.UnknotError as err:\n"
+        "    print(err.line())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / name)],
+        capture_output=True, text=True, timeout=GUARD, check=True,
+    )  # fmt: skip
+    assert "could not be written (the file would be larger than this system allows)" in (
+        done.stdout
+    )
+    assert done.stdout.startswith(f"{tmp_path / name}: ")
+    assert list(tmp_path.iterdir()) == []
+
+
+# The session's limits: as done (flows' rounds, both sides), not only as written.
+
+POSES = ["Pigeon", "Cat-Cow", "Child's Pose", "Low Crescent Lunge", "Savasana", "Sphinx"]
+simple_steps = st.one_of(
+    st.sampled_from(POSES),
+    st.builds(lambda p, h: {"pose": p, "hold": h}, st.sampled_from(POSES), st.integers(5, 60)),
+    st.builds(
+        lambda ps, r: {"flow": ps, "rounds": r},
+        st.lists(st.sampled_from(POSES), min_size=2, max_size=3),
+        st.integers(1, 4),
+    ),
+    st.builds(lambda h: {"rest": h}, st.integers(5, 30)),
+)
+routine_steps = st.lists(
+    st.one_of(
+        simple_steps,
+        st.builds(
+            lambda first, rest, back: {"per_side": [first, *rest], **back},
+            st.sampled_from(POSES),
+            st.lists(simple_steps, max_size=3),
+            st.sampled_from([{}, {"back_to": "Cat-Cow"}]),
+        ),
+    ),
+    min_size=1,
+    max_size=4,  # at most 300 entries: within the limit, which the tests below try
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(routine_steps)
+def test_the_count_read_is_the_count_expanded(steps: list[object]) -> None:
+    """The limit is checked as the file is read, from a count that must be the timeline's."""
+    text = yaml.safe_dump({"steps": steps})
+    routine = read_routine(parse(text, where="r.yaml", what="routine"), name="r")
+    try:
+        timeline = expand(routine)
+    except UnknotError as err:  # hours of holds: the other limit
+        assert "holds alone would last" in err.what
+        return
+    assert sum(session_steps(step) for step in routine.steps) == len(timeline)
+
+
+def test_a_routine_at_the_limit_is_read_and_one_more_is_not(
+    run: Callable[..., Result], write_routine: Callable[..., Path]
+) -> None:
+    at_limit = write_routine("hold: 10\nsteps:\n" + "  - Pigeon\n" * (MAX_SESSION_STEPS // 2))
+    assert run("validate", str(at_limit)).exit_code == 0
+    over = write_routine(at_limit.read_text() + "  - Sphinx\n", "over.yaml")
+    assert one_line(run("validate", str(over))) == (
+        f"unknot: {over}:253: steps[251]: takes the session to at least 501 steps, counting "
+        "every round of a flow and both sides of per-side work; expected a routine of at most "
+        "500 steps done in all"
+    )
+
+
+def test_a_flow_is_counted_before_its_poses_are_looked_up(
+    run: Callable[..., Result], write_routine: Callable[..., Path]
+) -> None:
+    path = write_routine("steps:\n  - flow: [" + "Nonsense, " * 20_000 + "Sphinx]\n")
+    assert "takes the session to at least 60,003 steps" in one_line(run("validate", str(path)))
+
+
+def test_a_routine_s_name_and_title_have_a_sane_length(
+    run: Callable[..., Result], write_routine: Callable[..., Path]
+) -> None:
+    fine = write_routine(f"name: {'n' * 100}\ntitle: {'t' * 100}\nsteps: [Pigeon]\n")
+    assert run("validate", str(fine)).exit_code == 0
+    long = write_routine(f"title: {'t' * 101}\nsteps: [Pigeon]\n")
+    assert "title: is 101 characters long; expected at most 100 characters" in one_line(
+        run("validate", str(long))
+    )

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from unknot.pictures.drawing import svg as figure_svg
     from unknot.plan.needs import HOLD_SECONDS as HOLD_SECONDS
     from unknot.plan.needs import MINUTES as MINUTES
+    from unknot.plan.needs import SPEED as SPEED
     from unknot.plan.needs import Needs as Needs
     from unknot.plan.needs import parse_number as parse_number
     from unknot.plan.needs import read_needs as read_needs
@@ -72,6 +73,7 @@ if TYPE_CHECKING:
     from unknot.sound.track import audio_format as audio_format
     from unknot.sound.track import encoded as encoded_audio
     from unknot.sound.track import render as render_track
+    from unknot.sound.track import track_files as track_files
     from unknot.sound.track import write as write_track
     from unknot.sound.voice import Voice as Voice
     from unknot.sound.voice import voice as voice
@@ -100,6 +102,7 @@ _API: dict[str, tuple[str, str]] = {
     "Needs": ("unknot.plan.needs", "Needs"),
     "MINUTES": ("unknot.plan.needs", "MINUTES"),
     "HOLD_SECONDS": ("unknot.plan.needs", "HOLD_SECONDS"),
+    "SPEED": ("unknot.plan.needs", "SPEED"),
     "fit": ("unknot.plan.planner", "plan"),
     "Plan": ("unknot.plan.planner", "Plan"),
     # the timeline and the player
@@ -116,6 +119,7 @@ _API: dict[str, tuple[str, str]] = {
     "Voice": ("unknot.sound.voice", "Voice"),
     "audio_format": ("unknot.sound.track", "audio_format"),
     "render_track": ("unknot.sound.track", "render"),
+    "track_files": ("unknot.sound.track", "track_files"),
     "write_track": ("unknot.sound.track", "write"),
     "encoded_audio": ("unknot.sound.track", "encoded"),
     "Playback": ("unknot.sound.playback", "Playback"),
@@ -151,6 +155,7 @@ _API: dict[str, tuple[str, str]] = {
 __all__ = [
     "HOLD_SECONDS",
     "MINUTES",
+    "SPEED",
     "Catalog",
     "Entry",
     "Needs",
@@ -203,6 +208,7 @@ __all__ = [
     "routine",
     "save",
     "summarize",
+    "track_files",
     "vocabulary",
     "voice",
     "write_track",

@@ -4,14 +4,17 @@ Reading the catalog and a routine through YAML with line-by-line checks costs mo
 of `unknot plan` together. The checked result is pickled in the user's cache directory, keyed by
 unknot's version, its own code (every module's size and modification time: a pickle holds
 objects of classes that a changed module may have reshaped) and each source file's path, size
-and modification time; a change to any of them, or an unreadable entry, means building it again.
+and modification time (and, for a person's own file, a digest of its content); a change to any
+of them, or an unreadable entry, means building it again.
 Set `UNKNOT_CACHE_DIR` to move the cache, or to an empty string to turn it off.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import pickle
+import stat
 import zlib
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -35,9 +38,11 @@ def _stamp(sources: Sequence[Path]) -> tuple[object, ...]:
     return (__version__, _code(), *(_file(os.fspath(source)) for source in sources))
 
 
-def _file(path: str) -> tuple[str, int, int]:
-    """A file's real path, size and modification time. unknot's own data files are looked at
-    once a process, like its code (every command reads some sixty of them); others every time."""
+def _file(path: str) -> tuple[object, ...]:
+    """A file's real path, size and modification time, and for a person's own file (a routine)
+    a digest of its content too: an edit copied with its time (`cp -p`, `rsync -t`) keeps size
+    and time alike. unknot's own data files are part of the installed package, looked at once a
+    process like its code (every command reads some sixty of them)."""
     known = _PACKAGE_FILES.get(path)
     if known is not None:
         return known
@@ -46,14 +51,39 @@ def _file(path: str) -> tuple[str, int, int]:
     real = _FOLDERS.get(folder)
     if real is None:  # each folder resolved once: resolving costs a system call per part
         real = _FOLDERS[folder] = os.path.realpath(folder or ".")
-    found = (f"{real}{os.sep}{name}", st.st_size, st.st_mtime_ns)
     if path.startswith(_PACKAGE):
-        _PACKAGE_FILES[path] = found
-    return found
+        found = _PACKAGE_FILES[path] = (f"{real}{os.sep}{name}", st.st_size, st.st_mtime_ns)
+        return found
+    return (f"{real}{os.sep}{name}", st.st_size, st.st_mtime_ns, _digest(path))
+
+
+def _digest(path: str) -> str:
+    """The content's digest. Only a regular file of at most MAX_BYTES is read (opened without
+    blocking, so a FIFO swapped in cannot hang it); anything else is an OSError, and the
+    reader, not the cache, says what is wrong with it."""
+    import hashlib
+
+    from unknot.files import MAX_BYTES
+
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
+            raise OSError(errno.EINVAL, "not a small regular file", path)
+        digest = hashlib.blake2b(digest_size=16)
+        size = 0
+        while chunk := os.read(descriptor, 1 << 16):
+            size += len(chunk)
+            if size > MAX_BYTES:
+                raise OSError(errno.EFBIG, "larger than a routine may be", path)
+            digest.update(chunk)
+    finally:
+        os.close(descriptor)
+    return digest.hexdigest()
 
 
 _PACKAGE = str(Path(__file__).parent) + os.sep
-_PACKAGE_FILES: dict[str, tuple[str, int, int]] = {}
+_PACKAGE_FILES: dict[str, tuple[object, ...]] = {}
 _FOLDERS: dict[str, str] = {}
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Generic, TypeVar
 
 from unknot.errors import UnknotError
+from unknot.words import quoted
 
 T = TypeVar("T")
 
@@ -86,7 +87,7 @@ class NameIndex(Generic[T]):
         if item is None:
             hint = self.did_you_mean(name)
             raise UnknotError(
-                f"unknown {self.kind} {name!r}{hint}",
+                f"unknown {self.kind} {quoted(name)}{hint}",
                 where=where,
                 field=field,
                 expected=self.expected(),

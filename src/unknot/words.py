@@ -1,4 +1,4 @@
-"""How unknot writes a number for people, the same on every surface."""
+"""How unknot writes a number (or what a person typed) for people, the same on every surface."""
 
 from __future__ import annotations
 
@@ -12,3 +12,11 @@ def clock(seconds: float) -> str:
 def countdown(seconds: float) -> str:
     """Seconds left as 'm:ss', rounded up, as a countdown reads (0.2 s left shows 0:01)."""
     return clock(max(0, -(-seconds // 1)))
+
+
+def quoted(text: str, limit: int = 24) -> str:
+    """`text` quoted for a message, cut short when long: a 5,000-digit number is not repeated
+    back in full."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[: limit - 4]!r}... ({len(text):,} characters)"

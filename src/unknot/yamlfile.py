@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from unknot.errors import UnknotError
+from unknot.files import MAX_BYTES, read_bytes
 from unknot.names import closest
+from unknot.numbers import MAX_CHARS, whole
 
 if TYPE_CHECKING:
     import yaml
 
-MAX_BYTES = 1_000_000  # a routine is a few kilobytes; anything near this is not one
 
 _TAG = "tag:yaml.org,2002:"
 _TYPE_NAMES = {
@@ -32,29 +33,10 @@ _TYPE_NAMES = {
 }
 
 
-def read_text(path: Path, *, what: str) -> str:
-    """The file's text, or one clear error if it is missing, a directory, huge or not text."""
-    where = str(path)
-    try:
-        if path.is_dir():
-            raise UnknotError("is a directory", where=where, expected=f"a {what} file")
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise UnknotError(
-                f"is {size:,} bytes, too large for a {what}",
-                where=where,
-                expected=f"a YAML file of at most {MAX_BYTES:,} bytes",
-            )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise UnknotError(
-            "no such file", where=where, expected=f"the path of a {what} file"
-        ) from None
-    except OSError as err:
-        raise UnknotError(
-            f"cannot be read ({err.strerror})", where=where, expected=f"a readable {what} file"
-        ) from None
-    return decode(data, where=where, what=what)
+def read_text(path: Path, *, what: str, max_bytes: int = MAX_BYTES) -> str:
+    """The file's text, or one clear error if it is missing, not a regular file (a directory,
+    a FIFO, a device), unreadable, larger than `max_bytes` or not text."""
+    return decode(read_bytes(path, what=what, max_bytes=max_bytes), where=str(path), what=what)
 
 
 def decode(data: bytes, *, where: str, what: str) -> str:
@@ -214,17 +196,26 @@ class Field:
         return bool(self.scalar())
 
     def integer(self, *, low: int, high: int, unit: str = "") -> int:
+        """A whole number as written, in decimal: not YAML 1.1's octal (`010` is ten here, not
+        eight), hexadecimal, `1_000` or base 60 (`1:30`), and never thousands of digits."""
         expected = f"a whole number from {low} to {high}{unit}"
         self._expect("int", expected)
-        value = int(self.scalar())
+        text = str(self.node.value)
+        value = whole(text)
+        if value is None:
+            problem = "too long to be read" if len(text) > MAX_CHARS else "not in decimal digits"
+            raise self.error(f"is {self.describe()}, {problem}", expected)
         if not low <= value <= high:
             raise self.error(f"{value}{unit} is out of range", expected)
         return value
 
     def scalar(self) -> Any:
-        """The scalar's Python value as YAML's safe rules construct it."""
+        """The scalar's Python value as YAML's safe rules construct it (a number too long to be
+        one is refused before Python spends its time on it)."""
         import yaml
 
+        if self.kind in ("int", "float") and len(str(self.node.value)) > MAX_CHARS:
+            raise self.error(f"is {self.describe()}, too long for a number", "a plain value")
         try:
             return yaml.constructor.SafeConstructor().construct_object(self.node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as err:

@@ -9,6 +9,8 @@ from typing import NamedTuple
 
 from unknot.catalog.vocabulary import vocabulary
 from unknot.errors import UnknotError
+from unknot.numbers import whole
+from unknot.words import quoted
 
 
 class Scale(NamedTuple):
@@ -53,17 +55,16 @@ def parse_weighted(
         name, colon, number = word.partition(":")
         value = scale.default
         if colon or value is None:
-            text = number.strip()
-            if not (text.isascii() and text.isdigit()) or not scale.low <= int(text) <= scale.high:
+            value = whole(number)  # the digits 0-9 only, and not 5,000 of them
+            if value is None or not scale.low <= value <= scale.high:
                 raise UnknotError(
-                    f"{word!r} has the {scale.noun} {number!r}"
+                    f"{quoted(word, 40)} has the {scale.noun} {quoted(number)}"
                     if colon and scale.default is not None
-                    else f"{word!r} has no {scale.noun} from {scale.low} to {scale.high}",
+                    else f"{quoted(word, 40)} has no {scale.noun} from {scale.low} to {scale.high}",
                     where=where,
                     field=field,
                     expected=scale.expected,
                 )
-            value = int(text)
         for area in vocab.resolve_areas([name.strip()], where=where, field=field):
             found[area] = max(value, found.get(area, value)) if scale.keep_highest else value
     return found

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import re
 from typing import NamedTuple
 
 from unknot.errors import UnknotError
+from unknot.numbers import decimal
+from unknot.words import quoted
 from unknot.yamlfile import Field
 
 MAX_HOLD_SECONDS = 1800  # half an hour in one pose is a nap, not a hold
@@ -15,11 +16,15 @@ EXPECTED = (
     "or with a unit (45s, 2 min, 1-2 min)"
 )
 
+# [0-9], not \d: Python's \d matches any script's digits (full-width, Arabic-Indic...). A sign
+# is read so that -5 is "too short" rather than "not a hold".
+_NUMBER = r"[+-]?[0-9]+(?:\.[0-9]+)?"
 _HOLD = re.compile(
-    r"^\s*(?P<low>\d+(?:\.\d+)?)\s*(?:(?:-|\u2013|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*"
+    rf"^\s*(?P<low>{_NUMBER})\s*(?:(?:-|\u2013|to)\s*(?P<high>{_NUMBER}))?\s*"
     r"(?P<unit>s|sec|secs|seconds?|m|min|mins|minutes?)?\s*$",
     re.IGNORECASE,
 )
+MAX_HOLD_CHARS = 40  # "20 to 30 seconds" is 16; a longer text is not a hold (nor read as one)
 
 
 class Hold(NamedTuple):
@@ -39,27 +44,27 @@ class Hold(NamedTuple):
 
 def parse_hold(text: str) -> Hold | None:
     """The hold `text` describes, or None when it is not a hold."""
-    match = _HOLD.match(text)
+    match = _HOLD.match(text) if len(text) <= MAX_HOLD_CHARS else None
     if not match:
         return None
+    low, high = decimal(match["low"]), decimal(match["high"] or match["low"])
+    if low is None or high is None:  # more digits than any hold has
+        return None
     scale = 60 if (match["unit"] or "s").lower().startswith("m") else 1
-    low = float(match["low"]) * scale
-    high = float(match["high"]) * scale if match["high"] else low
-    return Hold(round(low), round(high))
+    return Hold(round(low * scale), round(high * scale))
 
 
 def read_hold(field: Field) -> Hold:
-    """A hold from YAML: a number of seconds or a text like "20-30"; anything else is an error."""
-    if field.kind in ("int", "float"):
-        value = field.scalar()
-        finite = math.isfinite(value)
-        hold: Hold | None = Hold(round(value), round(value)) if finite else None
-    elif field.kind == "str":
-        hold = parse_hold(str(field.node.value))
-    else:
+    """A hold from YAML: a number of seconds or a text like "20-30"; anything else is an error.
+
+    A number is read from the text as written, in decimal: YAML 1.1 would read `010` as octal
+    (8), `1_000` as a thousand and `1:30` as base 60."""
+    if field.kind not in ("int", "float", "str"):
         raise field.error(f"is {field.describe()}", EXPECTED)
+    text = str(field.node.value)
+    hold = parse_hold(text)
     if hold is None:
-        raise field.error(f"{field.node.value!r} is not a hold", EXPECTED)
+        raise field.error(f"{quoted(text)} is not a hold", EXPECTED)
     return check_hold(hold, field)
 
 

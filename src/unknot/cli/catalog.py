@@ -65,18 +65,21 @@ def figures(out_dir: str) -> None:
     folder = Path(out_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
+    except (OSError, ValueError) as err:  # ValueError: a NUL character in the name
+        said = err.strerror if isinstance(err, OSError) else "not a possible folder name"
         raise unknot.UnknotError(
-            f"cannot be made ({err.strerror})", where=out_dir, expected="a folder unknot may write"
-        ) from None
+            f"cannot be made ({said})", where=out_dir, field="out",
+            expected="a folder unknot may write",
+        ) from None  # fmt: skip
     files: dict[tuple[str, str | None], str] = {}
     poses = list(unknot.poses())
     for pose, side in unknot.every_figure(poses):
         name = unknot.figure_name(pose, side)
-        unknot.save(folder / name, unknot.figure_svg(pose, side).encode(), what="figure")
+        svg = unknot.figure_svg(pose, side).encode()
+        unknot.save(folder / name, svg, what="figure", field="out")
         files[(pose.name, side)] = name
     index = unknot.gallery_html(poses, files).encode()
-    unknot.save(folder / "index.html", index, what="index")
+    unknot.save(folder / "index.html", index, what="index", field="out")
     click.echo(f"Wrote {len(files)} figures and {folder / 'index.html'}.")
 
 

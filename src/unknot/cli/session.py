@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 @routine_options
 @click.option(
     "--speed",
-    type=click.FloatRange(0.01, 1000),
-    default=1.0,
+    "speed_text",
+    metavar="N",
+    default="1",
     show_default=True,
     help="Run the clock this many times faster (for practice and tests; sound plays at 1 only).",
 )
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 @database_option
 def go(
     plan: Plan,
-    speed: float,
+    speed_text: str,
     voice_name: str,
     before: str | None,
     after: str | None,
@@ -51,6 +52,9 @@ def go(
     """
     from unknot.cli.terminal import guide
 
+    # Every option checked before the session starts (and before anything is recorded).
+    speed = unknot.parse_number(speed_text, "speed", unknot.SPEED, "times") or 1.0
+    chosen_voice = unknot.voice(voice_name)
     ratings_before = unknot.parse_ratings(before, "before")
     ratings_after = unknot.parse_ratings(after, "after") if after is not None else None
     # Ask at a terminal, for a real session (a sped-up one is practice, or a test).
@@ -65,7 +69,7 @@ def go(
     player.on_record = recording.step
     sound = None
     if speed == 1 and voice_name != "none":
-        sound = unknot.Playback(player, unknot.voice(voice_name))
+        sound = unknot.Playback(player, chosen_voice)
     lines = guide(player, sound=sound)
     # The session is closed before the question, so stopping at the prompt loses nothing.
     recording.finish(unknot.summarize(player).finished, ratings_after or {})
@@ -73,6 +77,8 @@ def go(
         click.echo(line)
     if ratings_after is None and asking:
         recording.rate("after", ask_ratings("And now"))
+    for notice in recording.notices:  # the history failed mid-session: where the rest went
+        click.echo(f"unknot: {notice}", err=True)
 
 
 def ask_ratings(moment: str) -> dict[str, int]:
@@ -103,7 +109,7 @@ def ask_ratings(moment: str) -> dict[str, int]:
 def export(plan: Plan, audio_path: str, voice_name: str, music: str | None, as_json: bool) -> None:
     """Render the session as one audio track to play anywhere, with a cue sheet beside it."""
     target = Path(audio_path)
-    unknot.audio_format(target)  # a wrong suffix is reported before minutes of rendering
+    unknot.track_files(target)  # a wrong suffix or place is reported before minutes of rendering
     track = unknot.render_track(
         plan.timeline, unknot.voice(voice_name), Path(music) if music else None
     )

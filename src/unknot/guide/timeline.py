@@ -17,8 +17,12 @@ from typing import Any, NamedTuple
 from unknot.catalog.holds import Hold, check_hold
 from unknot.catalog.poses import Pose
 from unknot.catalog.vocabulary import vocabulary
+from unknot.errors import UnknotError
 from unknot.files import DATA
 from unknot.routines.routine import (
+    BUILT_IN,
+    MAX_SESSION_MINUTES,
+    MAX_SESSION_STEPS,
     SIDES,
     FlowStep,
     PerSideBlock,
@@ -260,6 +264,7 @@ def expand(routine: Routine, *, hold: int | None = None, first_side: str | None 
         check_hold(Hold(hold, hold), what="hold")
     holds = _Holds(hold, routine.hold)
     slots = _slots(routine, holds, _sides(first_side or routine.first_side))
+    _check_length(routine, len(slots), sum(s.hold for s in slots), hold=hold)
     vocab = vocabulary()
     entries: list[Entry] = []
     clock = 0
@@ -287,6 +292,26 @@ def expand(routine: Routine, *, hold: int | None = None, first_side: str | None 
         clock += slot.hold
         previous = position
     return Timeline(routine, tuple(entries))
+
+
+def _check_length(routine: Routine, steps: int, held: int, *, hold: int | None) -> None:
+    """The session's limits, as a whole (a routine file is held to the count as it is read;
+    routines done together, or a long default hold, are held to them here)."""
+    own = routine.path is not None and routine.path.parent != BUILT_IN
+    where = str(routine.path) if own else routine.name
+    if steps > MAX_SESSION_STEPS:
+        raise UnknotError(
+            f"the session would have {steps:,} steps", where=where,
+            expected=f"at most {MAX_SESSION_STEPS:,} steps in one session (fewer routines in it)",
+        )  # fmt: skip
+    if held > MAX_SESSION_MINUTES * 60:  # the holds alone, moves not counted: a lower bound
+        raise UnknotError(
+            f"its holds alone would last {held // 3600} h {held % 3600 // 60:02d} min",
+            where=where,
+            field="hold" if hold is not None else "",
+            expected=f"a session of at most {MAX_SESSION_MINUTES} minutes "
+            "(shorter holds or fewer steps)",
+        )
 
 
 def _announcement(slot: _Slot) -> str:

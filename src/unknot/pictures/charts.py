@@ -27,7 +27,7 @@ def plot(
             "cannot draw charts into that file", where=str(path), field="plot",
             expected=f"a file ending in {' or '.join(FORMATS)}",
         )  # fmt: skip
-    from unknot.files import writable_folder
+    from unknot.files import atomic_path, writable_folder, write_error
 
     writable_folder(path, what="charts", field="plot")
     import matplotlib
@@ -39,11 +39,11 @@ def plot(
     figure, (weekly, tightness) = plt.subplots(2, 1, figsize=inches, constrained_layout=True)
     _minutes_per_week(weekly, sessions, today)
     _tightness(tightness, sessions)
-    from unknot.files import atomic_path
-
     try:
         with atomic_path(path) as temporary:
             figure.savefig(temporary, format=path.suffix.lower().lstrip("."), dpi=120)
+    except OSError as err:  # the disk full, the file too large for the system
+        raise write_error(err, path, what="charts", field="plot") from None
     finally:
         plt.close(figure)
 

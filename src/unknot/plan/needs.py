@@ -4,7 +4,6 @@ line's words and checked against the vocabularies, with a did-you-mean for every
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
@@ -14,8 +13,12 @@ from unknot.catalog.poses import catalog
 from unknot.catalog.vocabulary import vocabulary
 from unknot.errors import UnknotError
 from unknot.names import NameIndex
+from unknot.numbers import read_number
+from unknot.routines.routine import MAX_SESSION_MINUTES, resolve
+from unknot.words import quoted
 
-MINUTES = (1, 240)  # the minutes a session may be given
+MINUTES = (1, MAX_SESSION_MINUTES)  # the minutes a session may be given
+SPEED = (0.01, 1000)  # how many times faster than real time a session may run (for practice)
 HOLD_SECONDS = (1, MAX_HOLD_SECONDS)  # a default hold, in seconds
 SIDES = ("right", "left")
 
@@ -74,21 +77,12 @@ def parse_level(value: str | None) -> str | None:
 def parse_number(
     value: float | str | None, field: str, limits: tuple[float, float], unit: str
 ) -> float | None:
-    """A number from a person (typed, or text from a form), within `limits`; blank is None."""
+    """A number from a person (typed, or text from a form), within `limits`; blank is None.
+    Only plain decimal in the digits 0-9 is read (see `unknot.numbers`)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     low, high = limits
-    try:
-        number = float(value)
-    except ValueError:
-        number = math.nan
-    if not low <= number <= high:  # NaN and infinities fail here too
-        raise UnknotError(
-            f"{str(value).strip()!r} is not a number from {low:g} to {high:g}",
-            field=field,
-            expected=f"a number of {unit} from {low:g} to {high:g}",
-        )
-    return number
+    return read_number(value, field=field, low=low, high=high, unit=unit)
 
 
 def parse_side(value: str | None) -> str | None:
@@ -96,8 +90,25 @@ def parse_side(value: str | None) -> str | None:
         return None
     side = value.strip().lower()
     if side not in SIDES:
-        raise UnknotError(f"{value!r} is not a side", field="first_side", expected="right or left")
+        raise UnknotError(
+            f"{quoted(value)} is not a side", field="first_side", expected="right or left"
+        )
     return side
+
+
+def parse_extra(values: Iterable[str]) -> tuple[str, ...]:
+    """Routines done first (--with), each found now, so a mistake names its field."""
+    named = tuple(words(values))
+    for name in named:
+        try:
+            resolve(name)
+        except UnknotError as err:
+            if err.field:  # a mistake inside that routine's file, at its own field
+                raise
+            raise UnknotError(
+                err.what, where=err.where, field="extra", expected=err.expected
+            ) from None
+    return named
 
 
 def read_needs(
@@ -128,5 +139,5 @@ def read_needs(
         level=parse_level(level),
         hold=None if held is None else int(held),
         first_side=parse_side(first_side),
-        extra=tuple(words(extra)),
+        extra=parse_extra(extra),
     )

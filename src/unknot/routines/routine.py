@@ -6,6 +6,7 @@ the timed session. The file format is documented in docs/routine-format.md.
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -15,12 +16,19 @@ from unknot.catalog.vocabulary import VOCABULARY_FILES
 from unknot.errors import UnknotError
 from unknot.files import DATA
 from unknot.names import NameIndex
+from unknot.words import quoted
 from unknot.yamlfile import Field, load
 
 BUILT_IN = DATA / "routines"
 SIDES = ("right", "left")
 MAX_ROUNDS = 20
-MAX_STEPS = 500
+MAX_STEPS = 500  # steps as written
+# The session as done: every round of a flow and both sides of per-side work counted. The
+# planner's work grows with it (a per-side block fastest), so a routine whose steps multiply
+# out past it is refused as it is read, before anything is expanded or planned.
+MAX_SESSION_STEPS = 500
+MAX_SESSION_MINUTES = 240  # the longest session, as written or as the minutes asked for
+MAX_NAME_CHARS = 100  # a routine's name or title: it is shown on one line
 
 _ROUTINE_FIELDS = (
     "name", "title", "description", "source", "focus", "hold", "first_side", "steps",
@@ -106,11 +114,38 @@ def step_poses(step: PoseStep | FlowStep | RestStep) -> tuple[Pose, ...]:
     return ()
 
 
+def session_steps(step: Step) -> int:
+    """How many entries of the session one step becomes (as `timeline.expand` lays them out):
+    a flow's every round, both sides of per-side work, a block's `back_to` once."""
+    if isinstance(step, PerSideBlock):
+        return 2 * sum(_once(s) for s in step.steps) + (1 if step.back_to else 0)
+    sides = 2 if any(p.per_side for p in step_poses(step)) else 1
+    return sides * _once(step)
+
+
+def _once(step: PoseStep | FlowStep | RestStep) -> int:
+    return step.rounds * len(step.poses) if isinstance(step, FlowStep) else 1
+
+
 class _Reader:
-    """Reads one routine file's steps against a catalog."""
+    """Reads one routine file's steps against a catalog, counting the session they make."""
 
     def __init__(self, poses: Catalog) -> None:
         self.catalog = poses
+        self.counted = 0  # entries of the session, of the steps read so far
+
+    def check(self, field: Field, more: int) -> None:
+        """An error at `field` if `more` entries would make the session too long."""
+        if self.counted + more > MAX_SESSION_STEPS:
+            raise field.error(
+                f"takes the session to at least {self.counted + more:,} steps, counting every "
+                "round of a flow and both sides of per-side work",
+                f"a routine of at most {MAX_SESSION_STEPS:,} steps done in all",
+            )
+
+    def count(self, field: Field, more: int) -> None:
+        self.check(field, more)
+        self.counted += more
 
     def pose(self, field: Field) -> Pose:
         name = field.string(expected="the name of a pose in the catalog (see `unknot poses`)")
@@ -140,18 +175,21 @@ class _Reader:
         if kind == "rest":
             return RestStep(read_hold(fields["rest"]), self.note(fields))
         if kind == "flow":
-            return self.flow(fields)
+            return self.flow(fields, in_block=in_block)
         if in_block:
             raise field.error("a per_side block inside a per_side block", "steps of one side")
         return self.block(fields)
 
-    def flow(self, fields: dict[str, Field]) -> FlowStep:
+    def flow(self, fields: dict[str, Field], *, in_block: bool) -> FlowStep:
         items = fields["flow"].sequence(expected="a list of two or more pose names")
         if len(items) < 2:
             raise fields["flow"].error(
                 f"has {len(items)} pose", "two or more poses to move between"
             )
         rounds = fields["rounds"].integer(low=1, high=MAX_ROUNDS) if "rounds" in fields else 3
+        # Before a pose is looked up, so a flow of 20,000 poses is refused at once (outside a
+        # block, its per-side poses doubling it are counted once they are known).
+        self.check(fields["flow"], rounds * len(items) * (2 if in_block else 1))
         return FlowStep(
             tuple(self.pose(item) for item in items),
             rounds,
@@ -164,6 +202,8 @@ class _Reader:
         items = fields["per_side"].sequence(expected="a list of steps done on each side")
         if not items:
             raise fields["per_side"].error("is an empty block", "at least one step for each side")
+        if len(items) > MAX_STEPS:
+            raise fields["per_side"].error(f"has {len(items):,} steps", f"at most {MAX_STEPS}")
         steps = tuple(self.side_step(item) for item in items)
         if isinstance(steps[0], RestStep):
             raise items[0].error(
@@ -181,9 +221,18 @@ class _Reader:
         return PerSideBlock(steps, back_to, self.note(fields))
 
     def side_step(self, field: Field) -> PoseStep | FlowStep | RestStep:
-        """A step inside a per-side block (where another block is not allowed)."""
+        """A step inside a per-side block (where another block is not allowed), done twice."""
         step = self.step(field, in_block=True)
         assert not isinstance(step, PerSideBlock)  # step() refuses a block inside a block
+        self.count(field, 2 * _once(step))
+        return step
+
+    def top_step(self, field: Field) -> Step:
+        """A step of the routine itself, counted as the session will do it."""
+        before = self.counted
+        step = self.step(field, in_block=False)
+        self.counted = before  # a block's own steps were counted as read; now the whole of it
+        self.count(field, session_steps(step))
         return step
 
 
@@ -196,12 +245,17 @@ def read_routine(root: Field, *, name: str, path: Path | None = None) -> Routine
     if not items:
         raise fields["steps"].error("is empty", "at least one step")
     if len(items) > MAX_STEPS:
-        raise fields["steps"].error(f"has {len(items)} steps", f"at most {MAX_STEPS}")
+        raise fields["steps"].error(f"has {len(items):,} steps", f"at most {MAX_STEPS}")
     reader = _Reader(catalog())
-    steps = tuple(reader.step(item, in_block=False) for item in items)
+    steps = tuple(reader.top_step(item) for item in items)
     text = {
         k: fields[k].string() for k in ("name", "title", "description", "source") if k in fields
     }
+    for key in ("name", "title"):
+        if len(text.get(key, "")) > MAX_NAME_CHARS:
+            raise fields[key].error(
+                f"is {len(text[key]):,} characters long", f"at most {MAX_NAME_CHARS} characters"
+            )
     focus: tuple[str, ...] = ()
     if "focus" in fields:
         from unknot.catalog.areas import WEIGHTS, parse_weighted
@@ -234,9 +288,26 @@ def load_routine(path: Path) -> Routine:
     def read() -> Routine:
         return read_routine(load(path, what="routine"), name=path.stem, path=path)
 
-    if not path.is_file():
+    if not _is_file(path):
         return read()  # let the reader say what is wrong with it
     return cached("routine", [path, *catalog_files(), *VOCABULARY_FILES], read)
+
+
+def _is_file(path: Path) -> bool:
+    """Whether a regular file is there; False for any trouble (a name too long for the file
+    system, a NUL character), which the reader then reports. Path.is_file() raises for some."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _exists(path: Path) -> bool:
+    try:
+        path.stat()
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def built_in_names() -> list[str]:
@@ -246,15 +317,16 @@ def built_in_names() -> list[str]:
 def resolve(name_or_path: str) -> Routine:
     """A built-in routine by name, or the routine in a file."""
     path = Path(name_or_path)
-    looks_like_path = path.suffix in (".yaml", ".yml") or "/" in name_or_path or path.exists()
+    looks_like_path = path.suffix in (".yaml", ".yml") or "/" in name_or_path or _exists(path)
     if looks_like_path:
         return load_routine(path)
     index: NameIndex[str] = NameIndex("routine")
     for built_in in built_in_names():
         index.add(built_in, built_in)
-    if name_or_path not in index:
+    if len(name_or_path) > MAX_NAME_CHARS or name_or_path not in index:
+        near = index.did_you_mean(name_or_path) if len(name_or_path) <= MAX_NAME_CHARS else ""
         raise UnknotError(
-            f"unknown routine {name_or_path!r}{index.did_you_mean(name_or_path)}",
+            f"unknown routine {quoted(name_or_path, 40)}{near}",
             expected=f"a built-in routine ({', '.join(built_in_names())}) or a routine file path",
         )
     return load_routine(BUILT_IN / f"{index.find(name_or_path)}.yaml")

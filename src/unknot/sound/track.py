@@ -9,8 +9,11 @@ reminder (a breath cue, "halfway") is left unsaid.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -139,6 +142,8 @@ def _music_bed(path: Path, length: int, said: list[Utterance]) -> NDArray[np.flo
     import soundfile
 
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or a device would never end
+            raise OSError(f"{path} is not a regular file")
         music, rate = soundfile.read(path, dtype="float32", always_2d=True)
     except (OSError, RuntimeError, soundfile.LibsndfileError) as err:
         raise UnknotError(
@@ -237,26 +242,60 @@ def audio_format(path: Path) -> tuple[str, str]:
     return found
 
 
+def track_files(path: Path) -> list[Path]:
+    """The files an export to `path` writes (the audio, then its cue sheets), or one clear error
+    when any of them cannot be written: asked before minutes of rendering, not after."""
+    from unknot.files import writable_folder
+
+    audio_format(path)
+    writable_folder(path, what="audio track", field="audio")
+    sheets = [cue_sheet_path(path), chapters_path(path)]
+    for sheet in sheets:
+        writable_folder(sheet, what="cue sheet", field="audio")
+    return [path, *sheets]
+
+
 def write(track: Track, path: Path, title: str) -> list[Path]:
     """Write the track and its cue sheets beside it, each atomically; returns the files."""
     import soundfile
 
-    kind, subtype = audio_format(path)
-    from unknot.files import atomic_path, writable_folder
+    from unknot.files import atomic_path, problem
 
-    writable_folder(path, what="audio track", field="audio")
+    kind, subtype = audio_format(path)
+    track_files(path)
+    try:
+        with atomic_path(path) as temporary:  # removed again, whatever goes wrong
+            try:
+                _encode(track.samples, temporary, kind, subtype)
+            except (RuntimeError, soundfile.LibsndfileError) as err:
+                raise _system_error(err, temporary) from None
+    except OSError as err:
+        said = problem(err) if err.errno else err.strerror
+        raise UnknotError(
+            f"could not be written ({said})", where=str(path), field="audio",
+            expected="a writable path with room, ending in one of " + ", ".join(FORMATS),
+        ) from None  # fmt: skip
+    return [path, *_cue_sheets(track, path, title)]
+
+
+def _system_error(err: Exception, temporary: Path) -> OSError:
+    """libsndfile's failure as the OSError it stands for. It says only "System error" for a
+    full disk or a file-size limit, so the file system is asked while the partial file is
+    still there (once it is removed, the disk has room again)."""
+    import resource
 
     try:
-        with atomic_path(path) as temporary:
-            _encode(track.samples, temporary, kind, subtype)
-    except (OSError, RuntimeError, soundfile.LibsndfileError) as err:
-        raise UnknotError(
-            f"could not be written ({err})", where=str(path), field="audio",
-            expected="a writable path with one of " + ", ".join(FORMATS),
-        ) from None  # fmt: skip
-    finally:
-        temporary.unlink(missing_ok=True)
-    return [path, *_cue_sheets(track, path, title)]
+        if os.statvfs(temporary.parent).f_bavail == 0:
+            return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        limit, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+        written = temporary.stat().st_size if temporary.exists() else 0
+        # The encoder stops at the limit, give or take the block it was writing.
+        if limit != resource.RLIM_INFINITY and written >= limit - WRITE_BLOCK * 4:
+            return OSError(errno.EFBIG, os.strerror(errno.EFBIG))
+    except OSError:
+        pass
+    said = getattr(err, "error_string", None) or str(err)  # without the temporary file's name
+    return OSError(0, " ".join(said.split()))
 
 
 def _encode(
