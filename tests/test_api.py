@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -109,17 +110,28 @@ def _played(sink: unknot.SessionSink) -> tuple[unknot.Plan, list[unknot.StepReco
 
 
 def test_a_session_recorded_into_the_store_or_a_pending_file_is_the_same_history(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, postgres_server: tuple[str, int]
 ) -> None:
+    import psycopg
+
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     store = unknot.Store(f"sqlite:///{tmp_path / 'direct.db'}")
     plan, records = _played(store)
-    # A PostgreSQL server that is down (nothing listens on port 1): the session still records.
-    pending = unknot.open_sink("postgresql+psycopg://unknot@127.0.0.1:1/history")
+    # A PostgreSQL database that is not there yet: the session still records, in a local file.
+    _, port = postgres_server
+    name = f"later_{os.getpid()}_{abs(hash(tmp_path)) % 10**8}"
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"
+    pending = unknot.open_sink(url)
     assert not isinstance(pending[0], unknot.Store)  # the database is down: a local file
     assert "this session is kept in" in pending[1]
     _played(pending[0])
-    later = unknot.Store(f"sqlite:///{tmp_path / 'later.db'}")  # opens, adds what was pending
+    other = unknot.Store(f"sqlite:///{tmp_path / 'other.db'}")  # another history: not for it
+    assert other.added_from_pending == 0
+    with psycopg.connect(
+        f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True
+    ) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    later = unknot.Store(url)  # its own database, back: opens, adds what was pending
     assert later.added_from_pending == 1
 
     def history(s: unknot.Store) -> list[dict[str, object]]:

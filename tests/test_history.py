@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from conftest import GUARD, UNKNOT
@@ -212,17 +213,79 @@ def test_an_older_history_is_migrated_forward_after_a_backup(tmp_path: Path) -> 
     assert store.sessions() == []
 
 
-def test_a_database_that_cannot_be_reached_keeps_the_session_for_later(
-    run: Callable[..., Result], tmp_path: Path
+def create_database(port: int, name: str) -> str:
+    """A new, empty PostgreSQL database on the test server; its URL."""
+    import psycopg
+
+    with psycopg.connect(
+        f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True
+    ) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"
+
+
+def test_a_database_that_cannot_be_reached_keeps_the_session_for_it(
+    run: Callable[..., Result], tmp_path: Path, postgres_server: tuple[str, int]
 ) -> None:
-    down = "postgresql+psycopg://postgres@127.0.0.1:1/unknot"  # nothing listens on port 1
+    _, port = postgres_server
+    name = f"unknot_later_{os.getpid()}_{abs(hash(tmp_path)) % 10**8}"
+    down = f"postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"  # not there yet: unreachable
     env = dict(os.environ, UNKNOT_DATABASE_URL=down)
     done = go("--minutes", "2", "--speed", "300", "--before", "hips:5", env=env)
     assert done.returncode == 0
     assert "Session complete" in done.stdout
     (notice,) = [line for line in done.stderr.splitlines() if line.strip()]
     assert "cannot be reached" in notice and "this session is kept in" in notice
-    back = run("history", "--json")  # the database is back (here: the test's own SQLite)
+    pending = tmp_path / "data" / "unknot" / "pending"
+    # Another history opening (the test's own SQLite) leaves it: it waits for its own.
+    assert json.loads(run("history", "--json").stdout) == []
+    assert len(list(pending.glob("*.json"))) == 1
+    assert create_database(port, name) == down  # the database is back
+    back = run("history", "--database", down, "--json")
     (session,) = json.loads(back.stdout)
     assert session["status"] == "finished" and session["before"]["glutes"] == 5
-    assert not list((tmp_path / "data" / "unknot" / "pending").glob("*.json"))
+    assert not list(pending.glob("*.json"))
+
+
+def test_a_web_session_waits_in_its_file_across_a_restart_until_its_database_is_back(
+    tmp_path: Path, postgres_server: tuple[str, int]
+) -> None:
+    import unknot
+
+    _, port = postgres_server
+    name = f"web_later_{os.getpid()}_{abs(hash(tmp_path)) % 10**8}"
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"  # not there yet
+    timeline = unknot.expand(unknot.routine("after-long-run"))
+    uid = "4d3c2b1a-0f9e-4d8c-b7a6-958473625140"
+
+    def step(recordings: unknot.Recordings, position: int) -> None:
+        entry = timeline.entries[position - 1]
+        record = unknot.StepRecord(entry, 20.0, unknot.Outcome.DONE)
+        recordings.get(uid).step(record, position=position)
+
+    heard: list[str] = []
+    first = unknot.Recordings(url)
+    first.on_notice = heard.append
+    first.start(uid, timeline, {}, {"hips": 5})
+    step(first, 1)
+    assert len(heard) == 1 and "is kept in" in heard[0]
+    sink = first.get(uid).sink
+    assert not isinstance(sink, unknot.Store)  # a pending file, which the server holds
+    sink.close()  # type: ignore[attr-defined]  # the server stops: its process lets go of it
+    again = unknot.Recordings(url)  # restarted, the database still down: found in its file
+    step(again, 2)
+    again.get(uid).finish(True, {"hips": 2})
+    assert create_database(port, name) == url
+    (session,) = unknot.Store(url).sessions()
+    assert session.uid == uid and session.steps == 2 and session.status == "finished"
+    assert session.before == {"hips": 5} and session.after == {"hips": 2}
+
+
+def test_opening_a_history_leaves_nothing_where_it_is_run(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)  # a PostgreSQL database's name is no file to lock beside
+    Store(database).sessions()
+    assert list(here.iterdir()) == []

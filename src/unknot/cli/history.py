@@ -19,6 +19,20 @@ from unknot.cli.options import (
     wrote,
 )
 
+# An export is read whole: the default cap for a person's file (a routine's megabyte) is passed
+# by about 80 sessions; this is about five thousand, years of daily sessions.
+EXPORT_BYTES = 64_000_000
+SHORTEST_ID = 4  # fewer characters would match sessions by chance ("" matches every one)
+
+
+def open_store(database: str | None) -> unknot.Store:
+    """The history, after a line for each pending session it could not take (once: a damaged
+    file is moved aside)."""
+    store = unknot.Store(database)
+    for notice in store.notices:
+        click.echo(f"unknot: {notice}", err=True)
+    return store
+
 
 @click.group(cls=Group, invoke_without_command=True)
 @database_option
@@ -29,7 +43,7 @@ def history(ctx: click.Context, database: str | None, as_json: bool) -> None:
     ctx.obj = database
     if ctx.invoked_subcommand is not None:
         return
-    rows = [s.to_json() for s in unknot.Store(database).sessions(limit=20)]
+    rows = [s.to_json() for s in open_store(database).sessions(limit=20)]
     if as_json:
         print_json(rows)
         return
@@ -49,7 +63,13 @@ def history(ctx: click.Context, database: str | None, as_json: bool) -> None:
 @click.pass_obj
 def history_forget(database: str | None, session_id: str) -> None:
     """Delete one session (its id, or the start of it, from `unknot history`)."""
-    store = unknot.Store(database)
+    if len(session_id.strip()) < SHORTEST_ID:
+        raise unknot.UnknotError(
+            f"{session_id!r} is too short to name one session",
+            field="session_id",
+            expected=f"at least {SHORTEST_ID} characters of a session's id from `unknot history`",
+        )
+    store = open_store(database)
     matches = [s.uid for s in store.sessions() if s.uid.startswith(session_id)]
     if len(matches) != 1:
         raise unknot.UnknotError(
@@ -78,22 +98,26 @@ def history_export(database: str | None, as_csv: bool, as_json: bool, file: str)
             where=file,
             expected="--csv or --json, or a file ending in .json or .csv",
         )
-    data = unknot.Store(database).export()
+    data = open_store(database).export()
     text = unknot.export_text(data, as_csv=as_csv or (not as_json and suffix == ".csv"))
     unknot.save(path, text.encode(), what="history")
     click.echo(f"Wrote {len(data['sessions'])} sessions to {file}.")
 
 
 @history.command("import")
+@click.option("--dry-run", is_flag=True, help="Say what would be imported, and import nothing.")
 @click.argument("file", type=FILE)
 @click.pass_obj
-def history_import(database: str | None, file: str) -> None:
+def history_import(database: str | None, dry_run: bool, file: str) -> None:
     """Add the sessions in FILE (.json or .csv from `history export`); ones already here are
-    skipped."""
-    text = unknot.read_text(Path(file), what="history export")
+    skipped. All or nothing: one session that is wrong, and none is added."""
+    text = unknot.read_text(Path(file), what="history export", max_bytes=EXPORT_BYTES)
     data = unknot.read_export(text, where=file, as_csv=file.lower().endswith(".csv"))
-    added = unknot.Store(database).import_(data)
-    click.echo(f"Imported {added} sessions ({len(data['sessions']) - added} were here already).")
+    added = open_store(database).import_(data, dry_run=dry_run)
+    here = len(data["sessions"]) - added
+    verb = "Would import" if dry_run else "Imported"
+    were = "are" if dry_run else "were"
+    click.echo(f"{verb} {added} sessions ({here} {were} here already).")
 
 
 @click.command(cls=Command)
@@ -106,7 +130,7 @@ def history_import(database: str | None, file: str) -> None:
 @json_option
 def stats(database: str | None, plot_path: str | None, as_json: bool) -> None:
     """Streaks, minutes per week, areas stretched most and least, tightness before and after."""
-    store = unknot.Store(database)
+    store = open_store(database)
     data = unknot.history_stats(store)
     if plot_path:
         unknot.plot_history(store.sessions(), Path(plot_path))

@@ -1,4 +1,14 @@
-"""The history moved out and in: the export's format as JSON or CSV, checked on the way in."""
+"""The history moved out and in: the export's format as JSON or CSV, checked on the way in.
+
+Every export is checked whole before anything is written (`records.checked_sessions`: each field
+of each session and step against the history's limits), and every way a file can be wrong is
+one `UnknotError` naming the session, never a traceback.
+
+A CSV export is opened in spreadsheets, where a cell that starts with `=`, `+`, `-`, `@`, a tab or
+a carriage return is run as a formula: such a cell is written with a `'` before it (as is one that
+starts with `'`, so that the mark is never ambiguous), and reading takes exactly one `'` off a
+cell that starts with one, so the CSV still reads back as the same history.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +16,13 @@ import json
 from typing import Any
 
 from unknot.errors import UnknotError
+from unknot.history.records import checked_sessions
 
 FORMAT = "unknot-history"
+VERSION = 1
 EXPECTED = "a .json or .csv file from `unknot history export`"
-# What each session and step of an export holds, and of which JSON types.
-SESSION_TYPES: dict[str, tuple[type, ...]] = {
-    "uid": (str,), "started_at": (str,), "ended_at": (str, type(None)), "routine": (str,),
-    "needs": (dict,), "planned_seconds": (int,), "finished": (bool,), "steps": (list,),
-    "ratings": (dict,),
-}  # fmt: skip
-STEP_TYPES: dict[str, tuple[type, ...]] = {
-    "position": (int,), "pose": (str,), "side": (str, type(None)), "planned_seconds": (int,),
-    "held_seconds": (int, float), "outcome": (str,), "areas": (dict,), "done_at": (str,),
-}  # fmt: skip
+FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as the start of a formula
+MARK = "'"
 
 
 def export_text(data: dict[str, Any], *, as_csv: bool) -> str:
@@ -28,45 +32,28 @@ def export_text(data: dict[str, Any], *, as_csv: bool) -> str:
 
 def read_export(text: str, *, where: str, as_csv: bool) -> dict[str, Any]:
     """An export read back and checked, field by field, before anything is written."""
+    import csv
+
     try:
         data = from_csv(text) if as_csv else json.loads(text)
-    except (ValueError, KeyError, TypeError) as err:
+    except RecursionError:
         raise UnknotError(
-            f"is not an unknot history export ({err})", where=where, expected=EXPECTED
+            "is not an unknot history export (nested too deeply)", where=where, expected=EXPECTED
+        ) from None
+    except (ValueError, KeyError, TypeError, csv.Error) as err:
+        problem = " ".join(str(err).split())[:200]
+        raise UnknotError(
+            f"is not an unknot history export ({problem})", where=where, expected=EXPECTED
         ) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise UnknotError("is not an unknot history export", where=where, expected=EXPECTED)
-    sessions = data.get("sessions")
-    if not isinstance(sessions, list):
-        raise UnknotError("has no list of sessions", where=where, expected=EXPECTED)
-    for n, session in enumerate(sessions, 1):
-        _check(session, SESSION_TYPES, f"session {n}", where)
-        for m, step in enumerate(session["steps"], 1):
-            _check(step, STEP_TYPES, f"session {n}, step {m}", where)
-        ratings = session["ratings"]
-        for moment in ("before", "after"):
-            values = ratings.get(moment)
-            if not isinstance(values, dict) or not all(
-                isinstance(v, int) and not isinstance(v, bool) for v in values.values()
-            ):
-                raise UnknotError(
-                    f"session {n}: its {moment} ratings are not a map of areas to numbers",
-                    where=where, expected=EXPECTED,
-                )  # fmt: skip
+    if data.get("version") != VERSION:
+        raise UnknotError(
+            f"is an export of version {data.get('version')!r}", where=where,
+            expected=f"version {VERSION}, as this unknot writes (a newer one may read it)",
+        )  # fmt: skip
+    checked_sessions(data, where=where)
     return data
-
-
-def _check(item: Any, types: dict[str, tuple[type, ...]], what: str, where: str) -> None:
-    if not isinstance(item, dict):
-        raise UnknotError(f"{what} is not a mapping", where=where, expected=EXPECTED)
-    for name, allowed in types.items():
-        value = item.get(name, KeyError)
-        wrong = isinstance(value, bool) and bool not in allowed  # JSON true is not a number
-        if value is KeyError or not isinstance(value, allowed) or wrong:
-            raise UnknotError(
-                f"{what}: {name!r} is missing or of the wrong type", where=where,
-                expected=EXPECTED,
-            )  # fmt: skip
 
 
 CSV_COLUMNS = (
@@ -82,8 +69,10 @@ def to_csv(data: dict[str, Any]) -> str:
     import csv
     import io
 
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    out = io.StringIO(newline="")
+    # RFC 4180's CRLF: with "\n" alone the writer would not quote a cell holding "\r", which
+    # then splits its row on the way back.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for session in data["sessions"]:
         head = [
@@ -98,7 +87,7 @@ def to_csv(data: dict[str, Any]) -> str:
                 repr(float(step["held_seconds"])), step["outcome"],
                 json.dumps(step["areas"], sort_keys=True), step["done_at"],
             ]  # fmt: skip
-            writer.writerow(head + tail)
+            writer.writerow([_cell(value) for value in head + tail])
     return out.getvalue()
 
 
@@ -107,11 +96,17 @@ def from_csv(text: str) -> dict[str, Any]:
     import csv
     import io
 
-    reader = csv.DictReader(io.StringIO(text))
-    if tuple(reader.fieldnames or ()) != CSV_COLUMNS:
-        raise ValueError("not an unknot history CSV")
+    previous = csv.field_size_limit()
+    csv.field_size_limit(max(previous, len(text) + 1))  # a cell may be as long as the file
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        if tuple(reader.fieldnames or ()) != CSV_COLUMNS:
+            raise ValueError("not an unknot history CSV")
+        rows = [{k: _uncell(v) for k, v in row.items()} for row in reader]
+    finally:
+        csv.field_size_limit(previous)
     sessions: dict[str, dict[str, Any]] = {}
-    for row in reader:
+    for row in rows:
         session = sessions.setdefault(
             row["session"],
             {
@@ -132,4 +127,16 @@ def from_csv(text: str) -> dict[str, Any]:
                     "areas": json.loads(row["areas"]), "done_at": row["done_at"],
                 }
             )  # fmt: skip
-    return {"format": FORMAT, "version": 1, "sessions": list(sessions.values())}
+    return {"format": FORMAT, "version": VERSION, "sessions": list(sessions.values())}
+
+
+def _cell(value: Any) -> str:
+    """A value as a CSV cell a spreadsheet shows and never runs."""
+    text = str(value)
+    return MARK + text if text.startswith((*FORMULA, MARK)) else text
+
+
+def _uncell(cell: Any) -> Any:
+    """`_cell` undone: one mark off a cell that starts with one (a short row's missing cells,
+    None, are left for the checks to name)."""
+    return cell[1:] if isinstance(cell, str) and cell.startswith(MARK) else cell
