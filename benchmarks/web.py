@@ -256,16 +256,19 @@ class Connection:
     a tenth of httpx's CPU a request, so the measurement is of the server, which shares the
     machine's two cores with it."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str
+    ) -> None:
         self.reader, self.writer = reader, writer
+        self.host = host  # the Host header: the server answers only requests that name it
 
     @classmethod
     async def open(cls, host: str, port: int) -> Connection:
-        return cls(*await asyncio.open_connection(host, port))
+        return cls(*await asyncio.open_connection(host, port), f"{host}:{port}")
 
     async def get(self, path: str) -> int:
         """The status of GET `path`, its body read to the end."""
-        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n\r\n".encode())
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
         length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)

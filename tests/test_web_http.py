@@ -205,7 +205,9 @@ def test_bad_records_are_refused_and_nothing_is_written(web: Web) -> None:
     assert web.post(f"api/sessions/{good}/start", json={"query": QUERY}).json() == {"ok": True}
     assert web.rows("SELECT uid FROM sessions") == [(good,)]
     base = "api/sessions/0b7e5a52-8f0e-4c1e-9d5e-0f9a3c2b1a00"
-    not_json = web.post(f"{base}/start", content=b"{not json")
+    not_json = web.post(
+        f"{base}/start", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert not_json.status_code == 400
     assert not_json.json() == {
         "error": "the body is not a JSON object; expected the player's record"

@@ -29,14 +29,21 @@ def serve(
     from unknot.web import app, guard
     from unknot.web import serve as running
 
-    settings = app.Settings(
-        voice=voice_name, database=database, token=guard.new_token() if lan else None,
-        routine_files=tuple(Path(f) for f in routine_files),
-    )  # fmt: skip
-    web = app.app(settings)
+    # Bound first: the app must know the port (and with --lan the address) it is served on,
+    # the only ones a request's Host may name.
     sock = running.listen("0.0.0.0" if lan else "127.0.0.1", port)
     host = running.lan_address() if lan else "127.0.0.1"
-    address = running.Address(host, sock.getsockname()[1], settings.token)
+    try:
+        settings = app.Settings(
+            voice=voice_name, database=database, token=guard.new_token() if lan else None,
+            routine_files=tuple(Path(f) for f in routine_files), port=sock.getsockname()[1],
+            lan_host=host if lan else None,
+        )  # fmt: skip
+        web = app.app(settings)
+    except BaseException:
+        sock.close()
+        raise
+    address = running.Address(host, settings.port, settings.token)
     click.echo(f"unknot is serving on {address.url}")
     if lan:
         import segno

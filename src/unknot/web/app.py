@@ -9,6 +9,7 @@ what it records is sent back step by step and kept in the browser until the serv
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from collections import OrderedDict
 from collections.abc import Callable
@@ -25,7 +26,7 @@ import unknot
 from unknot.web import pages
 from unknot.web.assets import STATIC, Assets
 from unknot.web.caches import Library, figure_svg
-from unknot.web.guard import Guard
+from unknot.web.guard import Guard, served_hosts
 from unknot.web.records import RecordsApi
 from unknot.web.request import PlanRequest, said_on_the_page
 
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 PHONE_CHART_INCHES = (4.6, 6.0)  # the history's charts, readable at a phone's width
 PAGES_KEPT = 64  # rendered plan and player pages (and their JSON) kept in memory
-SPEED = (0.01, 1000)  # `&speed=` on a /play address, for practice
 Render = Callable[[Request, "Plan", PlanRequest], Response]
 
 
@@ -43,6 +43,8 @@ class Settings(NamedTuple):
     database: str | None = None
     token: str | None = None  # with --lan: every request must carry it
     routine_files: tuple[Path, ...] = ()
+    port: int = 8765  # the port served and the LAN address (with --lan) printed for the
+    lan_host: str | None = None  # phone: what a request's Host may name, beside loopback
 
 
 def wants_json(request: Request) -> bool:
@@ -56,6 +58,10 @@ class Site:
         self.settings = settings
         self.library = Library(settings.voice, settings.routine_files)
         self.recordings = unknot.Recordings(settings.database)
+        # The history failed under a session: said once on the server's terminal, where it runs.
+        self.recordings.on_notice = lambda line: print(
+            f"unknot: {line}", file=sys.stderr, flush=True
+        )
         self.assets = Assets(STATIC)
         self.templates = pages.templates()
         self.templates.globals["static"] = self.assets.url
@@ -77,12 +83,12 @@ class Site:
             body_map=unknot.body_map_svg(tight | marked),
         )  # fmt: skip
 
-    def with_plan(self, render: Render, *, slow: bool = False) -> Callable[..., Any]:
+    def with_plan(self, render: Render) -> Callable[..., Any]:
         """A route that needs the plan named by its query; a mistake in it is one clear line.
 
         A plan made before (the usual case: the plan page made it) and the page rendered from
-        it take a fraction of a millisecond, done in the event loop; a new plan, or a `slow`
-        render (a voice clip), goes to a worker thread."""
+        it take a fraction of a millisecond, done in the event loop; a new plan goes to a
+        worker thread."""
         # A page is the same for the same address and plan: made once, sent again as it is.
         rendered: OrderedDict[str, tuple[Plan, Response]] = OrderedDict()
 
@@ -92,8 +98,6 @@ class Site:
                 plan = self.library.planned(wanted)
                 if plan is None:
                     plan = await run_in_threadpool(self.library.plan, wanted)
-                if slow:
-                    return await run_in_threadpool(render, request, plan, wanted)
                 address = str(request.url)
                 made = rendered.get(address)
                 if made is not None and made[0] is plan:
@@ -120,12 +124,20 @@ class Site:
         data = pages.play_data(plan, wanted, self.settings.voice)
         if wants_json(request):
             return JSONResponse(data)
-        speed = unknot.parse_number(request.query_params.get("speed"), "speed", SPEED, "times")
+        speed = unknot.parse_number(
+            request.query_params.get("speed"), "speed", unknot.SPEED, "times"
+        )
         self.library.prepare(wanted)
         return self.page("play.html", session=data, speed=speed or 1)
 
-    def clip(self, request: Request, plan: Plan, wanted: PlanRequest) -> Response:
-        data = self.library.clip(wanted, request.path_params["index"])
+    async def clip(self, request: Request) -> Response:
+        """A step's voice clip. It waits for the one voice worker (`Voicing`), which makes
+        what a request waits for before what is only voiced ahead; no thread waits with it."""
+        try:
+            wanted = PlanRequest.from_query(list(request.query_params.multi_items()))
+            data = await self.library.clip(wanted, request.path_params["index"])
+        except unknot.UnknotError as err:
+            return JSONResponse({"error": said_on_the_page(err)}, status_code=400)
         return Response(data, media_type="audio/mpeg", headers={"Cache-Control": "max-age=86400"})
 
     async def figure(self, request: Request) -> Response:
@@ -162,7 +174,7 @@ class Site:
             Route("/api/plan", plan_page),
             Route("/play", play_page),
             Route("/api/play", play_page),
-            Route("/audio/{index:int}.mp3", self.with_plan(self.clip, slow=True)),
+            Route("/audio/{index:int}.mp3", self.clip),
             Route("/figures/{name}", self.figure),
             Route("/history", self.history),
             Route("/api/history", self.history),
@@ -188,4 +200,4 @@ def app(settings: Settings) -> Guard:
     site = Site(settings)
     handlers = {404: not_found, Exception: failed}
     inner = Starlette(routes=site.routes(), exception_handlers=handlers)
-    return Guard(inner, settings.token)
+    return Guard(inner, settings.token, served_hosts(settings.port, settings.lan_host))

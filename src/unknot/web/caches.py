@@ -1,22 +1,138 @@
 """The routines this server offers, and what is made from them and kept: plans, voice clips
-(made ahead in the background), figures."""
+(made ahead by one worker, the most recently wanted first), figures."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from concurrent.futures import Future
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from starlette.concurrency import run_in_threadpool
+
 import unknot
 
 if TYPE_CHECKING:
-    from unknot import Plan, Pose, Routine, Voice
+    from collections.abc import Callable
+
+    from unknot import Plan, Pose, Routine, Timeline, Voice
     from unknot.web.request import PlanRequest
 
 PLANS_KEPT = 64  # plans kept in memory, the most recently used
 CLIPS_KEPT = 400  # rendered voice clips kept in memory (a long session has about 40)
+# Clips waiting to be made: more could not all be kept once made. Past it, the clips wanted
+# longest ago that no request waits for are dropped (a player asks again for what it needs).
+CLIPS_WAITING = CLIPS_KEPT
+PREPARED_KEPT = 256  # sessions voiced ahead, remembered so each is voiced once
+MADE_KEPT = 1000  # the last clips made, in order (what `made` shows)
+
+ClipKey = tuple[str, int]  # a plan's canonical query, and the entry's index in it
+
+
+class _Job:
+    """A clip to make, and how many requests wait for it now (a job no one waits for may be
+    dropped when too many are waiting)."""
+
+    __slots__ = ("index", "result", "timeline", "waiters")
+
+    def __init__(self, timeline: Timeline, index: int) -> None:
+        self.timeline = timeline
+        self.index = index
+        self.result: Future[bytes] = Future()
+        self.waiters = 0
+
+
+class Voicing:
+    """Voice clips made one at a time by one worker thread (the voice is one engine, used by
+    one thread), from one queue, the most recently wanted first: a runner's first clip, asked
+    for now, is made before the sessions other players opened earlier are voiced ahead. Each
+    clip is made once and kept (the most recently used `CLIPS_KEPT`)."""
+
+    def __init__(self, speaker: Callable[[], Voice]) -> None:
+        self.speaker = speaker
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._clips: OrderedDict[ClipKey, bytes] = OrderedDict()
+        self._waiting: OrderedDict[ClipKey, _Job] = OrderedDict()  # the last is made next
+        self._making: dict[ClipKey, _Job] = {}
+        self._worker: threading.Thread | None = None
+        self._stopped = False
+        self.made: deque[ClipKey] = deque(maxlen=MADE_KEPT)  # in the order they were made
+
+    def ahead(self, key: ClipKey, timeline: Timeline, index: int) -> None:
+        """Voice this clip ahead, before what was wanted earlier; no one waits for it."""
+        with self._lock:
+            self._want(key, timeline, index)
+
+    async def clip(self, key: ClipKey, timeline: Timeline, index: int) -> bytes:
+        """The clip's sound as MP3, made next if it is not made yet; a request waits for it."""
+        with self._lock:
+            made = self._clips.get(key)
+            if made is not None:
+                self._clips.move_to_end(key)
+                return made
+            job = self._want(key, timeline, index)
+            job.waiters += 1
+        try:
+            # Shielded: a client that goes away must not cancel a clip others may wait for.
+            return await asyncio.shield(asyncio.wrap_future(job.result))
+        finally:
+            with self._lock:
+                job.waiters -= 1
+
+    def _want(self, key: ClipKey, timeline: Timeline, index: int) -> _Job:
+        job = self._making.get(key)
+        if job is not None:
+            return job
+        job = self._waiting.pop(key, None) or _Job(timeline, index)
+        self._waiting[key] = job  # (again) the last: made next
+        while len(self._waiting) > CLIPS_WAITING:  # the oldest that no request waits for
+            oldest = next((k for k, j in self._waiting.items() if not j.waiters), None)
+            if oldest is None or oldest == key:
+                break
+            del self._waiting[oldest]
+        if self._worker is None:
+            self._worker = threading.Thread(target=self._work, name="unknot-voice", daemon=True)
+            self._worker.start()
+        self._wake.notify()
+        return job
+
+    def stop(self) -> None:
+        """Make nothing more (what is waiting is dropped); the worker ends after its clip."""
+        with self._lock:
+            self._stopped = True
+            for job in self._waiting.values():
+                job.result.set_exception(RuntimeError("the voice was stopped"))
+            self._waiting.clear()
+            self._wake.notify()
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while not self._waiting and not self._stopped:
+                    self._wake.wait()
+                if self._stopped:
+                    return
+                key, job = self._waiting.popitem(last=True)
+                self._making[key] = job
+            try:
+                alone = unknot.Timeline(job.timeline.routine, (job.timeline.entries[job.index],))
+                made = unknot.encoded_audio(unknot.entry_clips(alone, self.speaker())[0])
+            except Exception as err:  # the request that waits says it; the worker goes on
+                with self._lock:
+                    del self._making[key]
+                job.result.set_exception(err)
+                continue
+            with self._lock:
+                del self._making[key]
+                self._clips[key] = made
+                while len(self._clips) > CLIPS_KEPT:
+                    self._clips.popitem(last=False)
+                self.made.append(key)
+            job.result.set_result(made)
 
 
 class Library:
@@ -31,14 +147,15 @@ class Library:
             self.files[path.name] = path.resolve()
         self.names = [*unknot.built_in_routines(), *self.files]
         self._plans: OrderedDict[tuple[PlanRequest, int], Plan] = OrderedDict()
-        self._clips: OrderedDict[tuple[str, int], bytes] = OrderedDict()
         self._speaker: Voice | None = None
-        self._prepared: set[str] = set()
+        self._prepared: OrderedDict[str, None] = OrderedDict()
         self.speaker()  # an unknown voice is reported at start; the first clip comes sooner
-        self._voice_lock = threading.Lock()
+        self.voicing = Voicing(self.speaker)
         self._plan_lock = threading.Lock()
 
     def routine(self, name: str, field: str = "routine") -> Routine:
+        """A routine offered; a file given to `serve` is read again when it has changed, and a
+        mistake made in it since (or its loss) is an `UnknotError` naming the file."""
         if name in self.files:
             return unknot.load_routine(self.files[name])
         return unknot.routine(self.offered(name, field))
@@ -57,7 +174,12 @@ class Library:
 
     def _plan_key(self, request: PlanRequest) -> tuple[PlanRequest, int]:
         path = self.files.get(request.routine)
-        return (request, path.stat().st_mtime_ns if path else 0)
+        if path is None:
+            return (request, 0)
+        try:
+            return (request, path.stat().st_mtime_ns)
+        except OSError:  # deleted since: never a plan kept, and reading it says what is wrong
+            return (request, -1)
 
     def planned(self, request: PlanRequest) -> Plan | None:
         """The plan if it was made already (and its file is unchanged), at no cost."""
@@ -75,42 +197,42 @@ class Library:
         key = self._plan_key(request)
         needs = request.needs(tuple(self.offered(name, "with") for name in request.extra))
         made = unknot.fit(self.routine(request.routine), needs)
-        with self._plan_lock:
-            self._plans[key] = made
-            while len(self._plans) > PLANS_KEPT:
-                self._plans.popitem(last=False)
+        if key[1] != -1:
+            with self._plan_lock:
+                self._plans[key] = made
+                while len(self._plans) > PLANS_KEPT:
+                    self._plans.popitem(last=False)
         return made
 
-    def clip(self, request: PlanRequest, index: int) -> bytes:
-        """Entry `index`'s sound as MP3: its chime, then each cue at its moment."""
-        plan = self.plan(request)
+    async def clip(self, request: PlanRequest, index: int) -> bytes:
+        """Entry `index`'s sound as MP3 (its chime, then each cue at its moment), made next.
+        A new plan is made in a worker thread; the clip by the voice's own worker."""
+        plan = self.planned(request)
+        if plan is None:
+            plan = await run_in_threadpool(self.plan, request)
         if not 0 <= index < len(plan.timeline.entries):
             raise unknot.UnknotError(
                 f"there is no step {index}", field="step",
                 expected=f"0 to {len(plan.timeline.entries) - 1}",
             )  # fmt: skip
-        key = (request.query(), index)
-        with self._voice_lock:  # one synthesis at a time: the voice is not shared across threads
-            if key not in self._clips:  # (made while this request waited, by `prepare`?)
-                entry = plan.timeline.entries[index]
-                alone = unknot.Timeline(plan.timeline.routine, (entry,))
-                samples = unknot.entry_clips(alone, self.speaker())[0]
-                self._clips[key] = unknot.encoded_audio(samples)
-                while len(self._clips) > CLIPS_KEPT:
-                    self._clips.popitem(last=False)
-            return self._clips[key]
+        return await self.voicing.clip((request.query(), index), plan.timeline, index)
 
     def prepare(self, request: PlanRequest) -> None:
-        """Make a session's clips in the background, in order, before the player asks for them."""
-        if self.voice == "none" or request.query() in self._prepared:
+        """Queue a session's clips, in order, before the player asks for them; once a session."""
+        query = request.query()
+        if self.voice == "none":
             return
-        self._prepared.add(request.query())
-
-        def work() -> None:
-            for index in range(len(self.plan(request).timeline.entries)):
-                self.clip(request, index)
-
-        threading.Thread(target=work, name="unknot-clips", daemon=True).start()
+        with self._plan_lock:
+            if query in self._prepared:
+                self._prepared.move_to_end(query)
+                return
+            self._prepared[query] = None
+            while len(self._prepared) > PREPARED_KEPT:
+                self._prepared.popitem(last=False)
+        timeline = self.plan(request).timeline
+        # The last wanted is made first: the first clip last.
+        for index in reversed(range(len(timeline.entries))):
+            self.voicing.ahead((query, index), timeline, index)
 
     def speaker(self) -> Voice:
         if self._speaker is None:

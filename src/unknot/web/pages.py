@@ -36,7 +36,10 @@ def figure_url(pose: unknot.Pose, side: str | None) -> str:
 
 
 def _routine_data(library: Library, name: str) -> dict[str, Any]:
-    timeline = unknot.expand(library.routine(name))
+    try:
+        timeline = unknot.expand(library.routine(name))
+    except unknot.UnknotError as err:  # a file given to `serve`, edited badly or gone since
+        return {"name": name, "title": name, "problem": err.line(), "built_in": False}
     return {
         "name": name, "title": timeline.routine.title, "steps": len(timeline),
         "total_seconds": timeline.total, "focus": timeline.focus(),

@@ -12,6 +12,11 @@ PLAN_FIELDS = (
     "routine", "tight", "minutes", "skip", "avoid", "level", "hold", "first_side", "with",
 )  # fmt: skip
 REPEATED = ("tight", "skip", "avoid", "with")  # may be given more than once, or comma-separated
+# The most names a plan may carry in each repeated field (counted after splitting at commas):
+# every area and group is 19 names, every condition 9; a routine done first is a whole routine
+# more to plan and voice, and a request is answered by one process for everybody.
+MOST = {"tight": 20, "skip": 20, "avoid": 20, "with": 3}
+VALUE_CHARACTERS = 100  # the longest name of anything is under 40 characters
 # What the start page calls each of its fields, for errors shown on it (the library names the
 # field); a field only a link carries (`with`, `hold`, `speed`) goes by its name in the link.
 FIELD_LABELS = {
@@ -44,7 +49,18 @@ class PlanRequest(NamedTuple):
         values: dict[str, list[str]] = {}
         for key, value in pairs:
             if key in PLAN_FIELDS and value.strip():
+                if len(value) > VALUE_CHARACTERS:
+                    raise unknot.UnknotError(
+                        f"{value[:20]!r}... is {len(value)} characters long", field=key,
+                        expected=f"at most {VALUE_CHARACTERS} characters",
+                    )  # fmt: skip
                 values.setdefault(key, []).append(value.strip())
+        for key, most in MOST.items():
+            count = sum(len([w for w in v.split(",") if w.strip()]) for v in values.get(key, ()))
+            if count > most:
+                raise unknot.UnknotError(
+                    f"{count} names were given", field=key, expected=f"at most {most}"
+                )
         single = {k: v[-1] for k, v in values.items() if k not in REPEATED}
         if "routine" not in single:
             raise unknot.UnknotError(
