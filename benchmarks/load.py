@@ -25,14 +25,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import re
-import select
-import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -40,53 +35,13 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, NamedTuple
 
+from serving import start_server, stop_server, unknot_command
+
 QUERY = "routine=after-long-run&tight=hips&tight=hamstrings&minutes=12"
 GUARD = 120.0  # seconds: a request not answered by then counts as an error, not a hang
 
 
-# -- the server ---------------------------------------------------------------------------
-def unknot_command(given: str | None) -> str:
-    if given:
-        return given
-    beside = Path(sys.executable).with_name("unknot")
-    found = str(beside) if beside.exists() else shutil.which("unknot")
-    if not found:
-        sys.exit("benchmark: the unknot command is not installed in this environment")
-    return found
-
-
-def start_server(
-    command: str, folder: Path, voice: str, errors: IO[bytes]
-) -> tuple[subprocess.Popen[str], int]:
-    """`unknot serve` on a free port of 127.0.0.1 with its own history and cache."""
-    environment = {**os.environ, "UNKNOT_CACHE_DIR": str(folder / "cache")}
-    server = subprocess.Popen(
-        [command, "serve", "--port", "0", "--voice", voice,
-         "--database", f"sqlite:///{folder / 'history.db'}"],
-        stdout=subprocess.PIPE, stderr=errors, text=True, env=environment,
-    )  # fmt: skip
-    assert server.stdout is not None
-    ready, _, _ = select.select([server.stdout], [], [], 120)
-    line = server.stdout.readline() if ready else ""
-    found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-    if not found:
-        stop_server(server)
-        sys.exit(f"benchmark: the server did not start (first line: {line.strip()!r})")
-    return server, int(found[1])
-
-
-def stop_server(server: subprocess.Popen[str]) -> None:
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-    if server.stdout is not None:
-        server.stdout.close()
-
-
+# -- the server (started by benchmarks/serving.py) ------------------------------------------
 def rss_mb(pid: int) -> float | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():

@@ -28,20 +28,17 @@ import json
 import os
 import random
 import re
-import select
-import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+from serving import start_server, stop_server, unknot_command
 
 QUERY = "routine=after-long-run&tight=hips&tight=hamstrings&minutes=12"
 PAGE_AIM_KB = 150
@@ -52,41 +49,7 @@ LINK_RELS = {"stylesheet", "icon", "apple-touch-icon", "manifest", "preload", "m
 REGISTERED = re.compile(r"""serviceWorker\s*\.\s*register\(\s*["']([^"']+)["']""")
 
 
-# -- the server ------------------------------------------------------------------------------------
-def unknot_command() -> str:
-    beside = Path(sys.executable).with_name("unknot")
-    found = str(beside) if beside.exists() else shutil.which("unknot")
-    if not found:
-        sys.exit("benchmark: the unknot command is not installed in this environment")
-    return found
-
-
-def start_server(database: str, errors: IO[bytes]) -> tuple[subprocess.Popen[str], str]:
-    """`unknot serve` on a free port of 127.0.0.1, and its address from its first line."""
-    command = [unknot_command(), "serve", "--port", "0", "--voice", "none", "--database", database]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
-    assert server.stdout is not None
-    ready, _, _ = select.select([server.stdout], [], [], 60)
-    line = server.stdout.readline() if ready else ""
-    found = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
-    if not found:
-        stop_server(server)
-        sys.exit(f"benchmark: the server did not start (first line: {line.strip()!r})")
-    return server, found.group(1)
-
-
-def stop_server(server: subprocess.Popen[str]) -> None:
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-    if server.stdout is not None:
-        server.stdout.close()
-
-
+# -- the server (started by benchmarks/serving.py) ------------------------------------------
 def cpu_clock(pid: int) -> Callable[[], float | None]:
     """A clock of the CPU seconds process `pid` has used (all its threads), or of None."""
     stat = Path(f"/proc/{pid}/stat")
@@ -415,7 +378,8 @@ def main() -> None:
         tempfile.TemporaryDirectory() as folder,
         tempfile.TemporaryFile() as errors,
     ):
-        server, base = start_server(f"sqlite:///{Path(folder) / 'history.db'}", errors)
+        server, port = start_server(unknot_command(), Path(folder), "none", errors)
+        base = f"http://127.0.0.1:{port}"
         try:
             print(f"unknot serve on {base}/ (--voice none, a temporary SQLite history)")
             print_weights(base)
