@@ -31,6 +31,7 @@ def main() -> None:
     from sqlalchemy import text
 
     from unknot.guide.player import Outcome, StepRecord
+    from unknot.history.records import new_session
     from unknot.history.stats import stats
     from unknot.history.store import Store
     from unknot.plan.needs import Needs
@@ -42,7 +43,9 @@ def main() -> None:
         store = Store(args.database or f"sqlite:///{Path(folder) / 'history.db'}")
         days = 365 * args.years
         start = datetime.now(UTC) - timedelta(days=days)
-        session = store.start_session("after-long-run", {"minutes": 5}, 300, {"glutes": 6})
+        session = store.start_session(
+            new_session("after-long-run", {"minutes": 5}, 300, {"glutes": 6})
+        )
         with store.engine.begin() as connection:  # bulk fill: the shape a real history has
             for day in range(days):
                 when = start + timedelta(days=day)

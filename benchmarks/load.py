@@ -33,9 +33,9 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import NamedTuple
 
-from serving import start_server, stop_server, unknot_command
+from serving import report_stderr, start_server, stop_server, unknot_command
 
 QUERY = "routine=after-long-run&tight=hips&tight=hamstrings&minutes=12"
 GUARD = 120.0  # seconds: a request not answered by then counts as an error, not a hang
@@ -272,16 +272,6 @@ def run_first_clip(command: str, players: int, voice: str) -> None:
         finally:
             stop_server(server)
         report_stderr(errors)
-
-
-def report_stderr(errors: IO[bytes]) -> None:
-    errors.seek(0)
-    said = errors.read().decode(errors="replace").strip()
-    if said:
-        lines = said.splitlines()
-        print(f"  the server wrote {len(lines)} lines to stderr; the last ones:")
-        for line in lines[-5:]:
-            print(f"  | {line}")
 
 
 def main() -> None:

@@ -53,3 +53,14 @@ def stop_server(server: subprocess.Popen[str]) -> None:
             server.wait()
     if server.stdout is not None:
         server.stdout.close()
+
+
+def report_stderr(errors: IO[bytes], last: int = 5, indent: str = "  ") -> None:
+    """What the server wrote to stderr (`errors`, a temporary file), its last lines."""
+    errors.seek(0)
+    said = errors.read().decode(errors="replace").strip()
+    if said:
+        lines = said.splitlines()
+        print(f"{indent}the server wrote {len(lines)} lines to stderr; the last ones:")
+        for line in lines[-last:]:
+            print(f"  | {line}")

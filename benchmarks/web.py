@@ -38,7 +38,7 @@ from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from serving import start_server, stop_server, unknot_command
+from serving import report_stderr, start_server, stop_server, unknot_command
 
 QUERY = "routine=after-long-run&tight=hips&tight=hamstrings&minutes=12"
 PAGE_AIM_KB = 150
@@ -395,13 +395,7 @@ def main() -> None:
                 print(f"! the server stopped by itself (exit status {server.returncode})")
         finally:
             stop_server(server)
-        errors.seek(0)
-        said = errors.read().decode(errors="replace").strip()
-        if said:
-            lines = said.splitlines()
-            print(f"the server wrote {len(lines)} lines to stderr; the last ones:")
-            for line in lines[-10:]:
-                print(f"  | {line}")
+        report_stderr(errors, last=10, indent="")
 
 
 if __name__ == "__main__":

@@ -207,6 +207,17 @@ def postgres_server() -> Iterator[tuple[str, int]]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def create_database(port: int, name: str) -> str:
+    """A new, empty PostgreSQL database on the tests' server; its URL."""
+    import psycopg
+
+    with psycopg.connect(
+        f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True
+    ) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -215,14 +226,7 @@ def database(
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'history.db'}"
     else:
-        import psycopg
-
         _, port = request.getfixturevalue("postgres_server")
-        name = f"unknot_{os.getpid()}_{abs(hash(tmp_path)) % 10**8}"
-        with psycopg.connect(
-            f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True
-        ) as c:
-            c.execute(f'CREATE DATABASE "{name}"')
-        url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"
+        url = create_database(port, f"unknot_{os.getpid()}_{abs(hash(tmp_path)) % 10**8}")
     monkeypatch.setenv("UNKNOT_DATABASE_URL", url)
     return url

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import unknot
+from conftest import create_database
 
 INIT = Path(unknot.__file__)
 
@@ -112,8 +113,6 @@ def _played(sink: unknot.SessionSink) -> tuple[unknot.Plan, list[unknot.StepReco
 def test_a_session_recorded_into_the_store_or_a_pending_file_is_the_same_history(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, postgres_server: tuple[str, int]
 ) -> None:
-    import psycopg
-
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     store = unknot.Store(f"sqlite:///{tmp_path / 'direct.db'}")
     plan, records = _played(store)
@@ -127,10 +126,7 @@ def test_a_session_recorded_into_the_store_or_a_pending_file_is_the_same_history
     _played(pending[0])
     other = unknot.Store(f"sqlite:///{tmp_path / 'other.db'}")  # another history: not for it
     assert other.added_from_pending == 0
-    with psycopg.connect(
-        f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True
-    ) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
+    assert create_database(port, name) == url
     later = unknot.Store(url)  # its own database, back: opens, adds what was pending
     assert later.added_from_pending == 1
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from conftest import GUARD, UNKNOT
+from conftest import GUARD, UNKNOT, create_database
+from unknot.history.records import new_session
 from unknot.history.stats import stats, streaks
 from unknot.history.store import Store
 
@@ -55,7 +56,9 @@ def test_records_sent_again_are_written_once_on_both_engines(database: str) -> N
     entry = expand(resolve("after-long-run")).entries[0]
     uid = "5f0c9a8e-1d2b-4c3a-9e8f-7a6b5c4d3e2f"  # the web player's id for its session
     for _ in range(2):  # everything sent twice, as a player does when an answer is lost
-        session = store.start_session("after-long-run", {}, 600, {"calves": 6}, uid=uid)
+        session = store.start_session(
+            new_session("after-long-run", {}, 600, {"calves": 6}, uid=uid)
+        )
         store.record_step(session, 1, StepRecord(entry, 30.0, Outcome.DONE))
         store.record_step(session, 2, StepRecord(entry, 12.5, Outcome.CUT_SHORT))
         store.finish(session, True, {"calves": 2})
@@ -211,17 +214,6 @@ def test_an_older_history_is_migrated_forward_after_a_backup(tmp_path: Path) -> 
     indexes = {i["name"] for i in inspect(store.engine).get_indexes("sessions")}
     assert "sessions_by_start" in indexes
     assert store.sessions() == []
-
-
-def create_database(port: int, name: str) -> str:
-    """A new, empty PostgreSQL database on the test server; its URL."""
-    import psycopg
-
-    with psycopg.connect(
-        f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True
-    ) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"
 
 
 def test_a_database_that_cannot_be_reached_keeps_the_session_for_it(

@@ -40,7 +40,8 @@ import pytest
 import yaml
 
 import unknot
-from conftest import GUARD, UNKNOT, _free_port, eventually
+from conftest import GUARD, UNKNOT, _free_port, create_database, eventually
+from unknot.history.records import new_session
 
 CASES: dict[str, Any] = yaml.safe_load(
     (Path(__file__).parent / "hostile" / "history.yaml").read_text(encoding="utf-8")
@@ -84,16 +85,6 @@ def planned_steps() -> int:
 
 def pending_folder(tmp_path: Path) -> Path:
     return tmp_path / "data" / "unknot" / "pending"  # conftest's XDG_DATA_HOME
-
-
-def new_postgres_database(port: int, name: str) -> str:
-    import psycopg
-
-    with psycopg.connect(
-        f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True
-    ) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"
 
 
 def a_step(index: int = 0, held: float = 30.0) -> unknot.StepRecord:
@@ -401,7 +392,7 @@ def test_foreign_postgresql_database_of_another_app(postgres_server: tuple[str, 
     import psycopg
 
     _, port = postgres_server
-    url = new_postgres_database(port, f"other_app_{os.getpid()}")
+    url = create_database(port, f"other_app_{os.getpid()}")
     dsn = f"host=127.0.0.1 port={port} user=postgres dbname=other_app_{os.getpid()}"
     with psycopg.connect(dsn, autocommit=True) as connection:
         connection.execute("CREATE TABLE notes (body text)")
@@ -458,21 +449,30 @@ def test_pending_damaged_file_is_named_once_and_nothing_breaks(
     assert unknot.Store().sessions()[0].status == "finished"
 
 
+def playing_for_a_missing_database(
+    prefix: str, tmp_path: Path, postgres_server: tuple[str, int]
+) -> tuple[subprocess.Popen[str], int, str, str]:
+    """`unknot go` under way for a PostgreSQL database not there yet (so unreachable), three
+    steps begun (two kept in its pending file); the process, the port, the name and the URL."""
+    _, port = postgres_server
+    name = f"{prefix}_{os.getpid()}_{abs(hash(tmp_path)) % 10**8}"
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"
+    writer = go_in_background("--speed", "25", env=dict(os.environ, UNKNOT_DATABASE_URL=url))
+    assert writer.stdout is not None
+    for _ in range(3):
+        assert writer.stdout.readline()
+    return writer, port, name, url
+
+
 def test_pending_session_being_written_is_not_taken_halfway(
     tmp_path: Path, postgres_server: tuple[str, int]
 ) -> None:
     """A session kept in a pending file while its database is down, and another process opening
     that database (now back) while the session still plays: nothing is taken until it ends,
     then all of it is."""
-    _, port = postgres_server
-    name = f"late_{os.getpid()}_{abs(hash(tmp_path)) % 10**8}"
-    url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"  # not there yet: unreachable
-    writer = go_in_background("--speed", "25", env=dict(os.environ, UNKNOT_DATABASE_URL=url))
-    assert writer.stdout is not None
-    for _ in range(3):  # three steps have begun: two are kept in the pending file
-        assert writer.stdout.readline()
+    writer, port, name, url = playing_for_a_missing_database("late", tmp_path, postgres_server)
     eventually(lambda: list(pending_folder(tmp_path).glob("*.json")), "the pending file")
-    new_postgres_database(port, name)
+    create_database(port, name)
     opened = unknot.Store(url)  # the database is back, while the session still plays
     assert opened.sessions() == []
     assert writer.wait(timeout=GUARD) == 0
@@ -484,16 +484,10 @@ def test_pending_session_being_written_is_not_taken_halfway(
 def test_pending_session_of_a_killed_writer_is_taken_as_partial(
     tmp_path: Path, postgres_server: tuple[str, int]
 ) -> None:
-    _, port = postgres_server
-    name = f"killed_{os.getpid()}_{abs(hash(tmp_path)) % 10**8}"
-    url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"
-    writer = go_in_background("--speed", "25", env=dict(os.environ, UNKNOT_DATABASE_URL=url))
-    assert writer.stdout is not None
-    for _ in range(3):
-        assert writer.stdout.readline()
+    writer, port, name, url = playing_for_a_missing_database("killed", tmp_path, postgres_server)
     writer.send_signal(signal.SIGKILL)  # its lock goes with it
     writer.wait(timeout=GUARD)
-    new_postgres_database(port, name)
+    create_database(port, name)
     (session,) = unknot.Store(url).sessions()
     assert session.status == "partial" and session.steps >= 2
 
@@ -511,7 +505,7 @@ def test_pending_session_goes_only_to_its_own_database(
     other = f"sqlite:///{tmp_path / 'other.db'}"
     assert unknot.Store(other).sessions() == []  # not the one that was down
     assert len(list(pending_folder(tmp_path).glob("*.json"))) == 1
-    new_postgres_database(port, name)
+    create_database(port, name)
     assert len(unknot.Store(url).sessions()) == 1
 
 
@@ -674,7 +668,7 @@ def at_once(count: int, work: Callable[[], object]) -> list[BaseException]:
 def test_concurrency_eight_identical_steps_are_written_once(database: str) -> None:
     store = unknot.Store(database)
     for n in range(5):  # several rounds: a race lost once is enough
-        session = store.start_session("after-long-run", {}, 600, {}, uid=f"steps-{n}")
+        session = store.start_session(new_session("after-long-run", {}, 600, {}, uid=f"steps-{n}"))
         errors = at_once(8, lambda: store.record_step(session, 1, a_step()))  # noqa: B023
         assert errors == []
     assert [s.steps for s in store.sessions()] == [1] * 5
@@ -685,10 +679,8 @@ def test_concurrency_eight_identical_starts_are_one_session(database: str) -> No
     for n in range(5):
         ids: list[int] = []
         uid = f"2a1b0c9d-0000-4000-8000-{n:012d}"
-        errors = at_once(
-            8,
-            lambda: ids.append(store.start_session("after-long-run", {}, 600, {"hips": 5}, uid)),  # noqa: B023
-        )
+        started = new_session("after-long-run", {}, 600, {"hips": 5}, uid)
+        errors = at_once(8, lambda: ids.append(store.start_session(started)))  # noqa: B023
         assert errors == [] and len(set(ids)) == 1
     sessions = store.sessions()
     assert len(sessions) == 5 and all(s.before == {"hips": 5} for s in sessions)
@@ -835,7 +827,7 @@ def test_gaps_forget_an_empty_or_short_id_is_refused(database: str, tmp_path: Pa
 @pytest.mark.parametrize("held", [float("inf"), float("nan"), -1.0])
 def test_gaps_the_store_refuses_a_step_held_for_no_real_time(database: str, held: float) -> None:
     store = unknot.Store(database)
-    session = store.start_session("after-long-run", {}, 600, {})
+    session = store.start_session(new_session("after-long-run", {}, 600, {}))
     with pytest.raises(unknot.UnknotError) as caught:
         store.record_step(session, 1, a_step(held=held))
     assert "'held_seconds' is" in caught.value.line()
@@ -847,7 +839,7 @@ def test_gaps_an_old_history_holding_infinity_is_still_read(database: str, tmp_p
     from sqlalchemy import text
 
     store = unknot.Store(database)
-    session = store.start_session("after-long-run", {}, 600, {"hips": 4})
+    session = store.start_session(new_session("after-long-run", {}, 600, {"hips": 4}))
     store.record_step(session, 1, a_step())
     held = [float("inf"), float("-inf"), -5.0]
     if store.engine.dialect.name == "postgresql":

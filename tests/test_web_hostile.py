@@ -275,20 +275,20 @@ def answer_of(connection: socket.socket) -> bytes:
 
 def test_slow_clients_are_dropped_while_others_are_served(serve: Callable[..., Server]) -> None:
     """20 clients sending a request's head one byte a second (and one sending a record's body
-    as slowly) no longer hold their connections for good: each is dropped within the head's
-    (or the body's) deadline, and a normal client is served all the while."""
+    as slowly) no longer hold their connections for good: each is dropped once its head's
+    (or its body's) deadline has passed, and a normal client is served all the while."""
     from unknot.web.records import BODY_SECONDS
     from unknot.web.serve import HEAD_SECONDS
 
     server = serve("--voice", "none")
     head = f"GET /api/history HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n".encode() * 100
+    began = time.monotonic()  # before the first connection: no drop can be timed short
     slow = [raw(server.port) for _ in range(20)]
     body = raw(server.port)
     body.sendall(
         f"POST /api/sessions/{SESSION}/start HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
         "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{".encode()
     )
-    began = time.monotonic()
     dropped: dict[int, float] = {}
     served: list[int] = []  # how many slow clients had been dropped when it was answered
     sent = 0
@@ -301,7 +301,7 @@ def test_slow_clients_are_dropped_while_others_are_served(serve: Callable[..., S
             except OSError:  # reset: dropped
                 dropped[n] = time.monotonic() - began
         sent += 1
-        if sent == 3:  # with all 20 held: a normal client is answered before any is dropped
+        if sent == 1:  # with all 20 held: a normal client is answered before any is dropped
             assert httpx.get(f"{server.url}api/history", timeout=GUARD).status_code == 200
             served.append(len(dropped))
         # One byte a second is the attack's own pace; what the test waits for is a close.
@@ -318,8 +318,10 @@ def test_slow_clients_are_dropped_while_others_are_served(serve: Callable[..., S
                 said = b""
             if not said or b"408" in said:
                 dropped[n] = time.monotonic() - began
+    # Each is dropped (the loop waits for the closes, under the one guard), and none before its
+    # head's deadline; how soon after it is the benchmark's to say (benchmarks/load.py).
     assert len(dropped) == len(slow), f"{len(slow) - len(dropped)} slow clients still held"
-    assert max(dropped.values()) < HEAD_SECONDS + 5, sorted(dropped.values())
+    assert min(dropped.values()) >= HEAD_SECONDS * 0.9, sorted(dropped.values())
     assert served == [0], "the normal client was served only once slow ones were dropped"
     said = answer_of(body)
     assert said.startswith(b"HTTP/1.1 408"), said[:200]

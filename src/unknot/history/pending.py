@@ -32,10 +32,8 @@ from unknot.history.places import database_url, identity, pending_folder
 from unknot.history.records import (
     RecordError,
     check_session,
+    checked_step,
     now,
-    refusal,
-    session_head,
-    step_row,
 )
 
 if TYPE_CHECKING:
@@ -91,30 +89,16 @@ class PendingSession:
         return pending
 
     # -- the sink --------------------------------------------------------------------------------
-    def start_session(
-        self,
-        routine: str,
-        needs: dict[str, Any],
-        planned_seconds: int,
-        before: dict[str, int],
-        uid: str | None = None,
-    ) -> int:
+    def start_session(self, session: dict[str, Any]) -> int:
         if self.data:  # the same session sent again
             return 0
-        try:
-            head = session_head(self.uid, routine, needs, planned_seconds, before)
-        except RecordError as err:
-            raise refusal(err, "session") from None
         self._hold()
-        self.data = self._kept() or head  # kept before a restart: carry on with it
+        self.data = self._kept() or session  # kept before a restart: carry on with it
         self._save()
         return 0
 
     def record_step(self, session_id: int, position: int, record: StepRecord) -> None:
-        try:
-            row = step_row(position, record)
-        except RecordError as err:
-            raise refusal(err, f"step {position}") from None
+        row = checked_step(position, record)
         if any(step["position"] == position for step in self.data["steps"]):
             return
         self.data["steps"].append(row)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from unknot.errors import UnknotError
 from unknot.history.pending import PendingSession
-from unknot.history.records import RecordError, now, refusal, session_head, step_row
+from unknot.history.records import checked_step, new_session, now
 from unknot.history.store import Store, UnreachableError, UnwritableError
 
 if TYPE_CHECKING:
@@ -34,14 +34,9 @@ class SessionSink(Protocol):
     """Where a session's records go. Every call may come twice (a player that sent it again
     after losing the network): a sink writes nothing twice."""
 
-    def start_session(
-        self,
-        routine: str,
-        needs: dict[str, Any],
-        planned_seconds: int,
-        before: dict[str, int],
-        uid: str | None = None,
-    ) -> int: ...
+    def start_session(self, session: dict[str, Any]) -> int:
+        """Start `session` (as `records.new_session` makes it); its id in this sink."""
+        ...
 
     def record_step(self, session_id: int, position: int, record: StepRecord) -> None: ...
 
@@ -120,24 +115,17 @@ class Recording:
         """A new session in `sink` (or, given the `uid` of one it has, that one)."""
         uid = uid or (sink.uid if isinstance(sink, PendingSession) else str(uuid.uuid4()))
         routine, planned = timeline.routine.name, timeline.total
-        try:
-            head = session_head(uid, routine, dict(needs), planned, before)
-        except RecordError as err:
-            raise refusal(err, "session") from None
+        head = new_session(routine, dict(needs), planned, before, uid)
         recording = cls(sink, 0, session=head)
-        started = recording._write(
-            lambda s: s.start_session(routine, dict(needs), planned, before, uid)
-        )
+        # Each sink its own copy: a pending file adds steps to what it holds, as does `head`.
+        started = recording._write(lambda s: s.start_session(copy.deepcopy(head)))
         recording.session = started or 0
         return recording
 
     def step(self, record: StepRecord, position: int | None = None) -> None:
         """A step as it ended; `position` given by a player that numbers its own records."""
         at = position or next(self._positions)
-        try:
-            row = step_row(at, record)
-        except RecordError as err:
-            raise refusal(err, f"step {at}") from None
+        row = checked_step(at, record)
         if self._kept is not None and all(s["position"] != at for s in self._kept["steps"]):
             self._kept["steps"].append(row)
         self._write(lambda s: s.record_step(self.session, at, record))

@@ -150,6 +150,31 @@ def checked_sessions(data: Any, *, where: str = "") -> list[dict[str, Any]]:
     return sessions
 
 
+def new_session(
+    routine: str,
+    needs: dict[str, Any],
+    planned_seconds: int,
+    before: dict[str, int],
+    uid: str | None = None,
+) -> dict[str, Any]:
+    """A session as it starts, checked, as every sink is given it; an `UnknotError` naming what
+    is wrong otherwise. Without a `uid`, a new one."""
+    import uuid
+
+    try:
+        return session_head(uid or str(uuid.uuid4()), routine, needs, planned_seconds, before)
+    except RecordError as err:
+        raise refusal(err, "session") from None
+
+
+def checked_step(position: int, record: StepRecord) -> dict[str, Any]:
+    """A step's row (`step_row`), checked; an `UnknotError` naming the step otherwise."""
+    try:
+        return step_row(position, record)
+    except RecordError as err:
+        raise refusal(err, f"step {position}") from None
+
+
 def refusal(err: RecordError, what: str) -> UnknotError:
     """A record the history will not take, as the one line a caller shows."""
     return UnknotError(f"{what}: {err.what}", field="history", expected=err.expected)

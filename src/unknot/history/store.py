@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import json
 import shutil
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,12 +36,11 @@ from unknot.history.records import (
     check_needs,
     check_ratings,
     checked_sessions,
+    checked_step,
     held,
     now,
     refusal,
-    session_head,
     stamp,
-    step_row,
 )
 
 if TYPE_CHECKING:
@@ -342,32 +340,17 @@ class Store:
             return None
 
     # -- writing ---------------------------------------------------------------------------------
-    def start_session(
-        self,
-        routine: str,
-        needs: dict[str, Any],
-        planned_seconds: int,
-        before: dict[str, int],
-        uid: str | None = None,
-    ) -> int:
-        """A new session; given the `uid` of one already started (a request sent again by a
-        player whose network dropped, or sent twice at once), that session's id, and nothing
-        is written twice."""
-        try:
-            uid = uid or str(uuid.uuid4())
-            session = session_head(uid, routine, needs, planned_seconds, before)
-        except RecordError as err:
-            raise refusal(err, "session") from None
+    def start_session(self, session: dict[str, Any]) -> int:
+        """A new session (`records.new_session`); given one whose uid is here already (a request
+        sent again by a player whose network dropped, or sent twice at once), that session's
+        id, and nothing is written twice."""
         with self._writing() as connection:
             return self._add_session(connection, session)[0]
 
     def record_step(self, session_id: int, position: int, record: StepRecord) -> None:
         """One step as it finished: written at once, so a killed session keeps it. A position
         already recorded is left as it is (the same step sent again)."""
-        try:
-            row = step_row(position, record)
-        except RecordError as err:
-            raise refusal(err, f"step {position}") from None
+        row = checked_step(position, record)
         with self._writing() as connection:
             self._add_step(connection, session_id, row)
 
