@@ -168,6 +168,19 @@ function main() {
   ring.setAttribute("stroke-dasharray", circumference.toFixed(1));
   let shown = -1;
   let timer = null;
+  const guide = $("guide");
+  // The stylesheet sizes the figure from its own aspect (the SVG's, read once it is drawn) and
+  // keeps the page clear of the fixed controls by their real height (they hold "Next:" and,
+  // paused, "End the session", so it changes).
+  $("figure").addEventListener("load", () => {
+    const figure = $("figure");
+    if (figure.naturalWidth && figure.naturalHeight) {
+      guide.style.setProperty("--figure-ratio", (figure.naturalWidth / figure.naturalHeight).toFixed(4));
+    }
+  });
+  const controls = guide.querySelector(".controls");
+  const reserve = () => guide.style.setProperty("--bar", `${Math.ceil(controls.getBoundingClientRect().height)}px`);
+  if ("ResizeObserver" in window) new ResizeObserver(reserve).observe(controls);
 
   sound.onReady = (index) => { if (index === player.index && player.started && !sound.playing) sound.follow(player); };
   sound.load((text) => { $("loading").textContent = text; });
@@ -221,7 +234,11 @@ function main() {
     const left = snap.phaseLeft;
     const span = snap.inHold ? snap.hold : entry.transition_seconds; // the hold as + and - left it
     $("count").textContent = String(Math.ceil(left));
-    $("phase").textContent = snap.paused ? "PAUSED" : snap.inHold ? "HOLD" : "MOVE INTO POSITION";
+    const phase = snap.paused ? "paused" : snap.inHold ? "hold" : "move";
+    $("phase").textContent = { paused: "PAUSED", hold: "HOLD", move: "MOVE INTO POSITION" }[phase];
+    // For the stylesheet: each phase its own colour and shape, told apart from across the room.
+    if (guide.dataset.phase !== phase) guide.dataset.phase = phase;
+    guide.classList.toggle("paused", snap.paused);
     ring.setAttribute("stroke-dashoffset", (circumference * (1 - Math.min(1, left / span))).toFixed(1));
     // Before anything is said (the move in), the step's first words are shown already.
     const cue = snap.cue ? snap.cue.text : entry.cues.length ? entry.cues[0].text : "";
@@ -240,6 +257,7 @@ function main() {
   function begin() {
     $("ready").hidden = true;
     $("guide").hidden = false;
+    reserve();
     outbox.add(`${base}/start`, { query: session.query, before: ratings($("before")) });
     if (sound.context) sound.context.resume();
     awake.hold().then((how) => { root.dataset.awake = how; });
