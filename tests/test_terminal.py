@@ -4,6 +4,7 @@ here measures how long anything took."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import signal
@@ -11,11 +12,14 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pexpect
 import pytest
+import yaml
 from rich.cells import cell_len
 
+import unknot
 from conftest import GUARD, SEED_SEQUENCE, UNKNOT
 from unknot.guide.timeline import Entry, expand
 from unknot.routines.routine import resolve
@@ -30,6 +34,7 @@ ANSI = re.compile(
 FRAME = re.compile(r"\x1b\[H((?:(?!\x1b\[H).)*?╯)", re.DOTALL)
 STEP = re.compile(r"step (\d+) of (\d+) · (\d+:\d\d) / (\d+:\d\d)")
 COUNTDOWN = re.compile(r"(\d+:\d\d) left of (\d+:\d\d)")
+MOVING = re.compile(r"(\d+:\d\d) · then hold (\d+:\d\d)")
 RIGHT_ARROW, LEFT_ARROW, CTRL_C = "\x1b[C", "\x1b[D", "\x03"
 STEPS = len(expand(resolve("after-long-run")))  # the built-in session's steps, from its data
 
@@ -76,6 +81,52 @@ def split_frames(raw: str) -> tuple[list[str], str]:
     return [f for f in frames if f.strip()], clean(after)
 
 
+# The block letters the screen draws, from the glyph table it draws them from: a half block is
+# one pixel, so a shape scales up pixel by pixel.
+GLYPHS = yaml.safe_load(
+    (Path(unknot.__file__).with_name("data") / "big-digits.yaml").read_text(encoding="utf-8")
+)
+
+
+def big(text: str, scale: int = 1) -> list[str]:
+    """`text` (or a mark: 'move', 'pause') in the table's block letters, `scale` times as large."""
+    shapes = (
+        [GLYPHS["marks"][text]] if text in GLYPHS["marks"] else [GLYPHS["glyphs"][c] for c in text]
+    )
+    rows = [(" " * GLYPHS["gap"]).join(row) for row in zip(*shapes, strict=True)]
+    pixels = []
+    for row in rows:
+        for lit in ("█▀", "█▄"):
+            pixels += [[c in lit for c in row for _ in range(scale)]] * scale
+    block = {(True, True): "█", (True, False): "▀", (False, True): "▄", (False, False): " "}
+    pairs = zip(pixels[::2], pixels[1::2], strict=True)
+    return ["".join(block[p] for p in zip(top, bottom, strict=True)) for top, bottom in pairs]
+
+
+def drawn_at(frame: str, drawing: list[str]) -> tuple[int, int] | None:
+    """Where (row, column) the frame shows `drawing`, its rows one under another, if it does."""
+    lines = frame.split("\n")
+    for top in range(len(lines) - len(drawing) + 1):
+        column = lines[top].find(drawing[0])
+        while column >= 0:
+            if all(
+                lines[top + n][column : column + len(row)] == row for n, row in enumerate(drawing)
+            ):
+                return top, column
+            column = lines[top].find(drawing[0], column + 1)
+    return None
+
+
+def big_scale(frame: str, text: str) -> int:
+    """The scale at which the frame draws `text` in block letters; 0 when it does not."""
+    return next((s for s in range(1, 9) if drawn_at(frame, big(text, s))), 0)
+
+
+def shows(frame: str, text: str) -> bool:
+    """`text` on a row of its own, or drawn in block letters."""
+    return text in rows(frame) or big_scale(frame, text) > 0
+
+
 def terminal_env() -> dict[str, str]:
     env = dict(os.environ, TERM="xterm-256color")  # carries UNKNOT_CACHE_DIR from `own_cache`
     for name in ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE"):
@@ -84,25 +135,32 @@ def terminal_env() -> dict[str, str]:
 
 
 class Session:
-    """`unknot go ...` on a real 80x24 pseudo-terminal."""
+    """`unknot go ...` on a real pseudo-terminal, 80x24 unless told."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(
+        self, *args: str, size: tuple[int, int] = (COLUMNS, ROWS), env: dict[str, str] | None = None
+    ) -> None:
         self.child = pexpect.spawn(
             UNKNOT,
             ["go", *args],
-            dimensions=(ROWS, COLUMNS),
-            env=terminal_env(),
+            dimensions=(size[1], size[0]),
+            env={**terminal_env(), **(env or {})},
             encoding="utf-8",
             timeout=GUARD,
         )
         self.seen: list[str] = []  # every frame read so far, cleaned
+        self.raw = ""  # the last frame as it came, escape sequences and all
 
     def frame(self, timeout: float = GUARD) -> str:
         """The next whole frame from the stream."""
         self.child.expect(FRAME, timeout=timeout)
-        frame = clean(self.child.match.group(1))
+        self.raw = self.child.match.group(1)
+        frame = clean(self.raw)
         self.seen.append(frame)
         return frame
+
+    def resize(self, columns: int, rows: int) -> None:
+        self.child.setwinsize(rows, columns)
 
     def wait_for(self, predicate: Callable[[str], bool], timeout: float = GUARD) -> str:
         """Read frames until one satisfies `predicate` (the stream is the clock, not a sleep)."""
@@ -135,8 +193,8 @@ class Session:
 def session() -> Iterator[Callable[..., Session]]:
     started: list[Session] = []
 
-    def start(*args: str) -> Session:
-        started.append(Session(*args))
+    def start(*args: str, **options: Any) -> Session:
+        started.append(Session(*args, **options))
         return started[-1]
 
     yield start
@@ -187,11 +245,14 @@ def test_full_screen_session_shows_every_step_in_order(entries: list[Entry]) -> 
         entry = entries[number - 1]
         assert entry.name in shown, frame
         if entry.side:
-            label = entry.side_label.upper()  # e.g. "RIGHT LEG", drawn as " RIGHT LEG "
+            label = entry.side_label.upper()  # e.g. "RIGHT LEG": " RIGHT LEG ", or block letters
             assert label.startswith(entry.side.upper())
-            assert label in shown, frame
+            assert shows(frame, label), frame
         else:
-            assert not any(r in ("RIGHT LEG", "LEFT LEG", "RIGHT SIDE", "LEFT SIDE") for r in shown)
+            assert not any(shows(frame, s) for s in ("RIGHT LEG", "LEFT LEG", "RIGHT SIDE"))
+        # 80x24 is room enough for the countdown in block letters, as the words beside it say.
+        words = COUNTDOWN.search(frame) or MOVING.search(frame)
+        assert words and big_scale(frame, words.group(1)) >= 1, frame
         following = entries[number] if number < len(entries) else None
         expected_next = f"{title(following)} ({mss(following.hold)})" if following else "the end"
         assert f"Next: {expected_next}" in shown, frame
@@ -373,17 +434,164 @@ def test_a_one_sided_pose_is_shown_on_both_sides(
 ) -> None:
     path = write_routine("steps:\n  - pose: Pigeon\n    hold: 5\n")
     screen = session(str(path), "--speed", "50")
-    right = screen.wait_for(lambda f: "RIGHT LEG" in rows(f))
+    right = screen.wait_for(lambda f: shows(f, "RIGHT LEG"))
     assert "Pigeon" in rows(right)
     assert "step 1 of 2" in right
     assert "Next: Pigeon, left leg (0:05)" in rows(right)
-    left = screen.wait_for(lambda f: "LEFT LEG" in rows(f))
+    left = screen.wait_for(lambda f: shows(f, "LEFT LEG"))
     assert "Pigeon" in rows(left)
     assert "step 2 of 2" in left
     assert "Next: the end" in rows(left)
     status, after = screen.finish()
     assert status == 0
     assert summary_of(after)[0].startswith("Session complete: 2 of 2 steps done, ")
+
+
+# -- the screen's size -------------------------------------------------------------------------
+def fits(frame: str, columns: int, rows_: int) -> bool:
+    lines = frame.split("\n")
+    return len(lines) <= rows_ and all(cell_len(line) <= columns for line in lines)
+
+
+def test_a_big_terminal_draws_the_side_and_the_countdown_in_block_letters(
+    session: Callable[..., Session], write_routine: Callable[..., Path]
+) -> None:
+    path = write_routine("steps:\n  - pose: Pigeon\n    hold: 60\n")
+    # At speed 1 the 3 s move to the other leg is long enough to be seen whatever the load.
+    quiet = ("--voice", "none", "--before", "", "--after", "")
+    screen = session(str(path), "--speed", "1", *quiet, size=(120, 40))
+    # Holding: the countdown the words tell, larger than the side above it, and no mark.
+    held = screen.wait_for(lambda f: "HOLD" in rows(f))
+    assert fits(held, 120, 40), held
+    assert "Pigeon" in rows(held)
+    assert "RIGHT LEG" not in rows(held)  # the one-row tag is for small screens
+    left, of = countdown(held)
+    assert of == "1:00"
+    side, clock = big_scale(held, "RIGHT LEG"), big_scale(held, left)
+    assert side >= 1 and clock > side, held
+    side_at, clock_at = drawn_at(held, big("RIGHT LEG", side)), drawn_at(held, big(left, clock))
+    assert side_at and clock_at and side_at[0] < clock_at[0], held
+    assert not big_scale(held, "move") and not big_scale(held, "pause"), held
+    # Paused: a large pause mark beside the countdown.
+    screen.send(" ")
+    paused = screen.wait_for(lambda f: "PAUSED · space to go on" in rows(f))
+    assert big_scale(paused, "pause") >= 1, paused
+    assert big_scale(paused, countdown(paused)[0]) == clock, paused
+    # Moving to the other leg: an arrow before the countdown of the move.
+    screen.send(" n")
+    moving = screen.wait_for(lambda f: "MOVE INTO POSITION" in rows(f))
+    assert big_scale(moving, "LEFT LEG") >= 1, moving
+    found = MOVING.search(moving)
+    assert found, moving
+    assert big_scale(moving, found.group(1)) == clock, moving
+    assert big_scale(moving, "move") >= 1 and not big_scale(moving, "pause"), moving
+    screen.send("q")
+    status, _ = screen.finish()
+    assert status == 0
+
+
+@pytest.mark.parametrize(("columns", "rows_"), [(40, 12), (50, 15)])
+def test_a_small_terminal_keeps_the_one_row_side_and_countdown(
+    session: Callable[..., Session], write_routine: Callable[..., Path], columns: int, rows_: int
+) -> None:
+    path = write_routine("steps:\n  - pose: Pigeon\n    hold: 60\n")
+    screen = session(str(path), "--speed", "5", size=(columns, rows_))
+    held = screen.wait_for(lambda f: "HOLD" in rows(f))
+    shown = rows(held)
+    assert "Pigeon" in shown and "RIGHT LEG" in shown, held
+    left, of = countdown(held)
+    assert of == "1:00"
+    assert not big_scale(held, left) and not big_scale(held, "RIGHT LEG"), held
+    assert "q quit" in held.split("\n")[-1]  # the keys that fit, quitting always among them
+    screen.send(" ")
+    paused = screen.wait_for(lambda f: "PAUSED" in f)
+    screen.send("q")
+    status, _ = screen.finish()
+    assert status == 0
+    for frame in (held, paused, *screen.seen):
+        assert fits(frame, columns, rows_), frame
+
+
+def test_a_wide_terminal_is_filled_and_a_resize_is_followed(
+    session: Callable[..., Session], write_routine: Callable[..., Path]
+) -> None:
+    path = write_routine("steps:\n  - pose: Pigeon\n    hold: 60\n")
+    screen = session(str(path), "--speed", "5", size=(200, 60))
+    held = screen.wait_for(lambda f: "HOLD" in rows(f))
+    assert fits(held, 200, 60), held
+    lines = held.split("\n")
+    assert cell_len(lines[0]) == 200  # the frame spans the screen, not a 100-column box
+    timer = next(r for r in rows(held) if COUNTDOWN.search(r))
+    assert cell_len(timer) > 150  # the hold's bar widens with the screen
+    left = countdown(held)[0]
+    scale = big_scale(held, left)
+    assert cell_len(big(left, scale)[0]) > 100, held
+    # Made small mid-session, the next frames are drawn for the new size.
+    screen.resize(50, 15)
+    small = screen.wait_for(lambda f: cell_len(f.split("\n")[0]) == 50)
+    assert fits(small, 50, 15), small
+    assert "RIGHT LEG" in rows(small)
+    screen.send("q")
+    status, _ = screen.finish()
+    assert status == 0
+
+
+def every_moment() -> list[unknot.Snapshot]:
+    """Each step of a short session with sides moving in, holding and paused, on a fake clock."""
+    plan = unknot.fit(unknot.routine("after-long-run"), unknot.read_needs(minutes=5))
+    now = [0.0]
+    player = unknot.Player(plan.timeline, clock=lambda: now[0])
+    player.start()
+    moments = []
+    while not player.finished:
+        begins, entry = now[0], player.entry
+        for at in (0.5, entry.transition + 1.0):
+            now[0] = begins + at
+            moments.append(player.snapshot())
+        player.toggle_pause()
+        moments.append(player.snapshot())
+        player.toggle_pause()
+        player.skip()
+    return moments
+
+
+def test_no_screen_is_too_small_or_too_large_to_draw() -> None:
+    # The same frames `unknot go` draws, at sizes from a sliver to a wall, on Rich's own console.
+    from rich.console import Console
+
+    from unknot.cli.terminal import render
+
+    moments = every_moment()
+    assert {m.paused for m in moments} == {True, False}
+    assert {m.in_hold for m in moments} == {True, False}
+    sizes = "1x1 7x2 12x3 25x6 40x12 59x19 60x20 80x24 100x30 133x41 160x50 200x60 300x90"
+    for columns, rows_ in (map(int, size.split("x")) for size in sizes.split()):
+        for snap in moments:
+            out = io.StringIO()
+            console = Console(file=out, width=columns, height=rows_, color_system=None)
+            console.print(render(snap, "After a long run", columns, rows_), end="")
+            frame = out.getvalue().removesuffix("\n")
+            assert fits(frame, columns, rows_), f"{columns}x{rows_}:\n{frame}"
+
+
+SGR = re.compile(r"\x1b\[([0-9;]*)m")
+
+
+def test_without_colour_the_phase_is_still_told(
+    session: Callable[..., Session], write_routine: Callable[..., Path]
+) -> None:
+    path = write_routine("steps:\n  - pose: Pigeon\n    hold: 60\n")
+    quiet = ("--voice", "none", "--before", "", "--after", "")
+    screen = session(str(path), "--speed", "1", *quiet, size=(120, 40), env={"NO_COLOR": "1"})
+    for label, mark, key in (("HOLD", None, "n"), ("MOVE INTO POSITION", "move", "q")):
+        frame = screen.wait_for(lambda f, label=label: label in rows(f))
+        attributes = {int(a) for p in SGR.findall(screen.raw) for a in p.split(";") if a}
+        assert not attributes & {*range(30, 50), *range(90, 108)}, attributes  # no colour
+        assert 7 in attributes  # the phase's bar is in reverse video
+        assert big_scale(frame, countdown(frame)[0] if mark is None else "move") >= 1, frame
+        screen.send(key)
+    status, _ = screen.finish()
+    assert status == 0
 
 
 # -- plain lines when the output is not a terminal -----------------------------------------------

@@ -15,8 +15,11 @@ import tty
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+import unknot
 from unknot import Entry, Player, Snapshot, clock, countdown
 
 if TYPE_CHECKING:
@@ -27,8 +30,14 @@ if TYPE_CHECKING:
 
 FRAME_SECONDS = 0.1  # redraw at least this often so the countdown moves smoothly
 BIG_TEXT_FONT = "small"
-ROWS_WITHOUT_BIG_TEXT = 14  # frame, name, side, timer, cues, next, session, and a little air
-KEY_HELP = "space pause · n/→ skip · b/← back · +/- 10 s · q quit"
+GLYPH_FILE = Path(unknot.__file__).with_name("data") / "big-digits.yaml"
+BLOCKS = {(False, False): " ", (True, True): "█", (True, False): "▀", (False, True): "▄"}
+MARKS = ("move", "pause")
+BIG_MIN_COLUMNS, BIG_MIN_ROWS = 60, 20  # below this the side and countdown are one row each
+MIN_AIR = 3  # blank rows kept between the sections when things are drawn large
+MAX_SCALE = 8  # block letters grow no larger than this many times their drawn size
+KEY_HELP = ("space pause", "n/→ skip", "b/← back", "+/- 10 s", "q quit")
+KEYS_LEAST_NEEDED = ("+/- 10 s", "b/← back", "n/→ skip", "space pause", "q quit")
 
 
 def step_title(entry: Entry) -> str:
@@ -119,16 +128,155 @@ def stop_on_terminate() -> Iterator[None]:
             signal.signal(s, handler)
 
 
-# -- the full screen ---------------------------------------------------------------------------
-def big_text(name: str, width: int, max_rows: int) -> str | None:
-    """The pose name in large letters, or None when it would not fit."""
+# -- large letters ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Glyphs:
+    """Block letters from the glyph table: every shape `rows` rows of one width, in full and
+    half blocks (one half block is one pixel), set `gap` columns apart."""
+
+    rows: int
+    gap: int
+    shapes: dict[str, tuple[str, ...]]  # a character, or a mark's name ('move', 'pause')
+
+    def line(self, text: str) -> tuple[str, ...] | None:
+        """`text` side by side in large letters; None when a character has no glyph."""
+        drawn = [self.shapes.get(c) for c in text]
+        if not text or any(shape is None for shape in drawn):
+            return None
+        return beside([shape for shape in drawn if shape is not None], self.gap)
+
+    def width(self, text: str) -> int:
+        """The columns `text` takes at scale 1, 0 when it cannot be drawn."""
+        drawn = self.line(text)
+        return len(drawn[0]) if drawn else 0
+
+
+def beside(shapes: list[tuple[str, ...]], gap: int) -> tuple[str, ...]:
+    """Shapes of one height set side by side, `gap` blank columns between them."""
+    return tuple((" " * gap).join(row) for row in zip(*shapes, strict=True))
+
+
+def scaled(shape: tuple[str, ...], scale: int) -> list[str]:
+    """A block shape `scale` times wider and taller, pixel by pixel (a half block is a pixel)."""
+    if scale <= 1:
+        return list(shape)
+    pixels: list[list[bool]] = []
+    for row in shape:
+        for lit in ("█▀", "█▄"):  # the row's top pixels, then its bottom ones
+            wide = [c in lit for c in row for _ in range(scale)]
+            pixels.extend([wide] * scale)
+    return [
+        "".join(BLOCKS[pair] for pair in zip(top, bottom, strict=True))
+        for top, bottom in zip(pixels[::2], pixels[1::2], strict=True)
+    ]
+
+
+@cache
+def glyphs() -> Glyphs:
+    """The glyph table, read once from its data file."""
+    import yaml
+
+    data = yaml.safe_load(unknot.read_text(GLYPH_FILE, what="glyph table"))
+    where = str(GLYPH_FILE)
+    rows, gap = (data.get(k) if isinstance(data, dict) else None for k in ("rows", "gap"))
+    if not (isinstance(rows, int) and rows > 0 and isinstance(gap, int) and gap >= 0):
+        raise unknot.UnknotError(
+            "has no rows and gap", where=where, expected="rows and gap, as whole numbers"
+        )
+    shapes: dict[str, tuple[str, ...]] = {}
+    for section in ("glyphs", "marks"):
+        for key, drawn in (data.get(section) or {}).items():
+            lines = drawn if isinstance(drawn, list) else []
+            if (
+                len(lines) != rows
+                or not all(isinstance(r, str) for r in lines)
+                or len({len(r) for r in lines}) != 1
+                or not set("".join(lines)) <= set(BLOCKS.values())
+            ):
+                raise unknot.UnknotError(
+                    f"{section} {key!r} is not drawn right",
+                    where=where,
+                    expected=f"{rows} rows of one width, in '█', '▀', '▄' and spaces",
+                )
+            shapes[str(key)] = tuple(lines)
+    if not all(mark in shapes for mark in MARKS):
+        raise unknot.UnknotError(
+            "lacks a mark", where=where, expected=f"marks named {', '.join(MARKS)}"
+        )
+    return Glyphs(rows, gap, shapes)
+
+
+@lru_cache(maxsize=64)
+def big_text(name: str, width: int) -> tuple[str, ...] | None:
+    """The pose name in figlet letters, or None when it would not fit the width."""
     import pyfiglet
 
     art = pyfiglet.Figlet(font=BIG_TEXT_FONT, width=width).renderText(name)
-    rows = [r.rstrip() for r in art.splitlines() if r.strip()]
-    if len(rows) > max_rows or any(len(r) > width for r in rows):
-        return None
-    return "\n".join(rows)
+    rows = tuple(r.rstrip() for r in art.splitlines() if r.strip())
+    return None if not rows or any(len(r) > width for r in rows) else rows
+
+
+# -- the full screen ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Phase:
+    """What the moment is, as the screen tells it: its label, colour and large mark."""
+
+    label: str
+    colour: str
+    mark: str | None  # drawn large before the countdown: 'move', 'pause', or none while holding
+    fraction: float  # of the hold done, for its bar
+    clock: str  # the countdown drawn large
+    left: str  # the countdown in words, beside the bar
+
+
+def phase(snap: Snapshot) -> Phase:
+    hold = max(snap.hold, 1)
+    if snap.paused:
+        left = countdown(snap.hold - snap.held)
+        words = f"{left} left of {countdown(snap.hold)}"
+        return Phase("PAUSED · space to go on", "red", "pause", snap.held / hold, left, words)
+    if snap.in_hold:
+        left = countdown(snap.phase_left)
+        words = f"{left} left of {countdown(snap.hold)}"
+        return Phase("HOLD", "green", None, snap.held / hold, left, words)
+    left = countdown(snap.phase_left)
+    words = f"{left} · then hold {countdown(snap.hold)}"
+    return Phase("MOVE INTO POSITION", "magenta", "move", 0.0, left, words)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How large the screen draws things: the scale of the countdown and of the side in block
+    letters (0: as one row of text), and whether the pose name is in figlet letters."""
+
+    clock: int = 0
+    side: int = 0
+    name: bool = False
+
+
+def sizes(free: int, inner: int, clock: int, side: int, name: int, rows: int, room: int) -> Sizes:
+    """The largest drawing that fits `free` rows and `inner` columns, given the widths of the
+    countdown and the side at scale 1 (0: cannot be drawn large), the rows of the figlet name
+    (0: none), the rows of a glyph and the columns kept beside the countdown for its marks.
+    First the countdown, then the side, then the name; then the countdown grows, and the side
+    with it up to half its scale."""
+
+    def fits(c: int, s: int, n: bool) -> bool:
+        # Rows taken beyond the one-row texts: a side drawn large takes its tag's row.
+        taller = c * rows + (s * rows - 1 if s else 0) + (name if n else 0)
+        wide = c * clock + room <= inner and s * side <= inner
+        return taller <= free and wide and max(c, s) <= MAX_SCALE
+
+    if not clock or not fits(1, 0, False):
+        return Sizes(name=bool(name) and fits(0, 0, True))
+    c, s = 1, int(bool(side) and fits(1, 1, False))
+    n = bool(name) and fits(c, s, True)
+    while True:
+        grown = [(c, s + 1), (c + 1, s)] if 2 * (s + 1) <= c else [(c + 1, s), (c, s + 1)]
+        bigger = [(gc, gs) for gc, gs in grown if (gs == s or s) and fits(gc, gs, n)]
+        if not bigger:
+            return Sizes(c, s, n)
+        c, s = bigger[0]
 
 
 def bar(fraction: float, width: int) -> str:
@@ -137,61 +285,180 @@ def bar(fraction: float, width: int) -> str:
 
 
 def render(snap: Snapshot, title: str, width: int, height: int) -> RenderableType:
-    """One frame: fits 80x24, spreads out on a bigger screen and shrinks below it."""
+    """One frame filling the terminal. From 60x20 up the countdown and the side are drawn in
+    block letters, as large as the screen allows; below that they are one row of text each,
+    and a screen too short for everything keeps what matters most."""
     from rich.console import Group
     from rich.panel import Panel
     from rich.text import Text
 
-    width, height = min(width, 100), min(height, 30)
-    inner = max(20, width - 4)
-    entry = snap.entry
-    art = big_text(entry.name, inner, height - ROWS_WITHOUT_BIG_TEXT) if inner >= 40 else None
-    heading: list[RenderableType] = [Text(art, style="bold cyan")] if art else []
-    heading.append(Text(entry.name, style="bold"))
-    if entry.side:
-        heading.append(Text(f" {entry.side_label.upper()} ", style="bold black on yellow"))
+    width, height = max(1, width), max(1, height)
+    inner, body = max(1, width - 4), max(0, height - 2)
+    entry, now = snap.entry, phase(snap)
+    side = entry.side_label.upper() if entry.side else ""
+    if height < 3:  # no room for a frame: one line of what matters most
+        line = Text(f"{now.label.split(' · ')[0]} {now.clock} · {step_title(entry)}")
+        line.truncate(width, overflow="crop")
+        line.stylize(f"bold {now.colour}")
+        return line
 
-    if snap.paused:
-        state, fraction = Text("PAUSED · space to go on", style="bold red"), snap.held / snap.hold
-        left = f"{countdown(snap.hold - snap.held)} left of {countdown(snap.hold)}"
-    elif snap.in_hold:
-        state, fraction = Text("HOLD", style="bold green"), snap.held / snap.hold
-        left = f"{countdown(snap.phase_left)} left of {countdown(snap.hold)}"
-    else:
-        state, fraction = Text("MOVE INTO POSITION", style="bold magenta"), 0.0
-        left = f"{countdown(snap.phase_left)} · then hold {countdown(snap.hold)}"
-    timer: list[RenderableType] = [
-        state,
-        Text.assemble((bar(fraction, max(10, inner - len(left) - 2)), "green"), "  ", left),
-    ]
-
+    name = Text(entry.name, style="bold")
+    tag = Text(f" {side} ", style="bold reverse yellow") if side else None
+    state = Text(_centred(now.label, inner), style=f"bold reverse {now.colour}")
+    timer_row = _with_bar(now.fraction, now.left, inner, now.colour)
     cue = snap.cue.text if snap.cue else entry.key_cue
-    guidance: list[RenderableType] = [_hanging("» ", Text(cue, style="italic"), inner)]
-    if entry.key_cue and cue != entry.key_cue:
-        guidance.append(_hanging("  ", Text(entry.key_cue, style="dim"), inner))
-
+    guidance = _guidance(cue, entry.key_cue, inner)
     upcoming = f"{step_title(snap.next)} ({countdown(snap.next.hold)})" if snap.next else "the end"
-    times = f"{countdown(snap.elapsed)} / {countdown(snap.total)}"
-    session = f"step {entry.index + 1} of {snap.steps} · {times}"
+    session = f"step {entry.index + 1} of {snap.steps} · "
+    session += f"{countdown(snap.elapsed)} / {countdown(snap.total)}"
     footer: list[RenderableType] = [
         Text.assemble(("Next: ", "bold"), upcoming),
-        Text.assemble(
-            (bar(snap.progress, max(10, inner - len(session) - 2)), "blue"), "  ", session
-        ),
+        _with_bar(snap.progress, session, inner, "blue"),
     ]
+    free = body - MIN_AIR
+    free -= _rows([name, *([tag] if tag else []), state, timer_row, *guidance, *footer], inner)
+    # Sizes chosen with room for the step's longest cue keep the screen still as the cues change.
+    cues = tuple(c.text for c in entry.cues if c.kind != "end")
+    longer = _cue_rows(cues, entry.key_cue, inner) - _rows(guidance, inner)
+
+    table = glyphs()
+    big_enough = width >= BIG_MIN_COLUMNS and height >= BIG_MIN_ROWS
+    widest = max((now.clock, countdown(snap.hold), countdown(entry.transition)), key=table.width)
+    art = big_text(entry.name, inner) if inner >= 40 else None
+    chosen = Sizes()
+    for room in (free - longer, free):  # a large countdown comes before a still screen
+        chosen = sizes(
+            room,
+            inner,
+            table.width(widest) if big_enough else 0,
+            table.width(side) if side else 0,
+            len(art) if art else 0,
+            table.rows,
+            2 * _mark_room(table, 1),  # the countdown is centred, with room for a mark either side
+        )
+        if chosen.clock or not big_enough:
+            break
+
+    heading: list[RenderableType] = []
+    centre = chosen.clock > 0
+    if art and chosen.name:
+        heading.append(_block(list(art), inner, "bold cyan", centre))
+    heading.append(_placed(name, inner, centre))
+    if chosen.side:
+        drawn = table.line(side)
+        assert drawn is not None  # a side without glyphs is never drawn large
+        heading.append(_block(scaled(drawn, chosen.side), inner, "bold yellow", centre=True))
+    elif tag:
+        heading.append(_placed(tag, inner, centre))
+    timer: list[RenderableType] = [state]
+    if chosen.clock:
+        timer.append(_clock(table, now, chosen.clock, inner))
+    timer.append(timer_row)
+
     sections = [heading, timer, guidance, footer]
     used = _rows([item for section in sections for item in section], inner)
+    padding = max(0, min(longer, body - used))
+    guidance.extend([Text("")] * padding)
+    used += padding
+    # Too short a screen: the key cue goes first, then the session's bar, what is next, the cue.
+    for section, kept in ((guidance, 1), (footer, 1), (footer, 0), (guidance, 0)):
+        if used <= body:
+            break
+        del section[kept:]
+        used = _rows([item for section in sections for item in section], inner)
     spaced: list[RenderableType] = []
-    for section, gap in zip(sections, _gaps(height - 2 - used, len(sections)), strict=True):
+    for section, gap in zip(sections, _gaps(body - used, len(sections)), strict=True):
         spaced.extend([*([Text("")] * gap), *section])
     return Panel(
         Group(*spaced),
         title=f"unknot · {title}",
-        subtitle=KEY_HELP,
+        subtitle=key_help(width - 6) or None,
         title_align="left",
+        border_style=now.colour,
         width=width,
         height=height,
     )
+
+
+def key_help(width: int) -> str:
+    """The keys, as many as fit `width`: the least needed ones are left out first."""
+    shown = list(KEY_HELP)
+    for least in KEYS_LEAST_NEEDED:
+        line = " · ".join(shown)
+        if len(line) <= width:
+            return line
+        shown.remove(least)
+    return ""
+
+
+def _centred(text: str, width: int) -> str:
+    return text.center(width) if len(text) < width else text
+
+
+def _placed(text: Text, width: int, centre: bool) -> Text:
+    """`text` as it is, or centred with unstyled room before it."""
+    from rich.text import Text
+
+    room = (width - text.cell_len) // 2
+    return Text.assemble(" " * room, text) if centre and room > 0 else text
+
+
+def _mark_room(table: Glyphs, scale: int) -> int:
+    """Columns a mark takes beside the countdown at `scale`, with its gap."""
+    return scale * (max(len(table.shapes[mark][0]) for mark in MARKS) + table.gap)
+
+
+def _clock(table: Glyphs, now: Phase, scale: int, width: int) -> RenderableType:
+    """The countdown in block letters, centred, with the phase's mark (if any) before it as
+    large as the room to the left allows."""
+    from rich.text import Text
+
+    digits = scaled(table.line(now.clock) or (), scale)
+    indent = max(0, (width - len(digits[0])) // 2) if digits else 0
+    rows = [" " * indent + row for row in digits]
+    mark = min(scale, indent // _mark_room(table, 1)) if now.mark else 0
+    if mark:
+        drawn = scaled(table.shapes[now.mark or ""], mark)
+        top = (len(rows) - len(drawn)) // 2
+        at = indent - _mark_room(table, mark)  # the mark's first column
+        gap = " " * (mark * table.gap)
+        for n, row in enumerate(drawn, start=top):
+            rows[n] = " " * at + row + gap + rows[n][indent:]
+    return Text("\n".join(rows), style=f"bold {now.colour}", no_wrap=True, overflow="crop")
+
+
+def _block(rows: list[str], width: int, style: str, centre: bool) -> RenderableType:
+    """Rows drawn as one block, left or centred as a whole, cut at the edge rather than wrapped."""
+    from rich.text import Text
+
+    indent = " " * max(0, (width - max(len(r) for r in rows)) // 2) if centre else ""
+    return Text("\n".join(indent + r for r in rows), style=style, no_wrap=True, overflow="crop")
+
+
+def _with_bar(fraction: float, words: str, width: int, colour: str) -> RenderableType:
+    """A bar as wide as the room beside `words` leaves, or the words alone in a narrow screen."""
+    from rich.text import Text
+
+    room = width - len(words) - 2
+    if room < 5:
+        return Text(words)
+    return Text.assemble((bar(fraction, room), colour), "  ", words)
+
+
+def _guidance(cue: str, key_cue: str, width: int) -> list[RenderableType]:
+    """The cue to follow now, and the pose's key cue under it when that is another."""
+    from rich.text import Text
+
+    shown: list[RenderableType] = [_hanging("» ", Text(cue, style="italic"), width)]
+    if key_cue and cue != key_cue:
+        shown.append(_hanging("  ", Text(key_cue, style="dim"), width))
+    return shown
+
+
+@lru_cache(maxsize=256)
+def _cue_rows(cues: tuple[str, ...], key_cue: str, width: int) -> int:
+    """The most rows any of a step's cues takes, so the screen does not jump as they change."""
+    return max(_rows(_guidance(cue, key_cue, width), width) for cue in {*cues, key_cue})
 
 
 def _hanging(mark: str, text: Text, width: int) -> RenderableType:
@@ -200,7 +467,7 @@ def _hanging(mark: str, text: Text, width: int) -> RenderableType:
 
     grid = Table.grid(padding=0)
     grid.add_column(width=len(mark))
-    grid.add_column(width=max(10, width - len(mark)))
+    grid.add_column(width=max(1, width - len(mark)))
     grid.add_row(mark, text)
     return grid
 
