@@ -74,14 +74,21 @@ def show(plan: Plan, figures_path: str | None, as_json: bool) -> None:
 @click.command(cls=Command)
 @routine_options
 @file_option(
-    "--card", "card_path", "Also write a one-page printable card of the session (.pdf or .html)."
+    "--card",
+    "card_path",
+    "Also write a printable card of the session (.pdf or .html): a page per 20 steps.",
 )
+@click.option("--paper", metavar="a4|letter", help="The card's paper: a4 (the default) or letter.")
 @json_option
-def plan(plan: Plan, card_path: str | None, as_json: bool) -> None:
+def plan(plan: Plan, card_path: str | None, paper: str | None, as_json: bool) -> None:
     """Print the timed session and why each step was kept, changed or left out."""
     timeline = plan.timeline
+    if paper is not None and not card_path:
+        raise unknot.UnknotError(
+            "is for the card", field="paper", expected="--card FILE.pdf or FILE.html with it"
+        )
     if card_path:
-        write_card(plan, card_path, "card", allowed=(".pdf", ".html"))
+        write_card(plan, card_path, "card", allowed=(".pdf", ".html"), paper=paper or "a4")
     if as_json:
         print_json(plan.to_json())
         return
@@ -120,8 +127,10 @@ def validate(file: str, as_json: bool) -> None:
     )
 
 
-def write_card(plan: Plan, path_text: str, field: str, allowed: tuple[str, ...]) -> None:
-    """The session's figures as a page or a one-page card, written atomically."""
+def write_card(
+    plan: Plan, path_text: str, field: str, allowed: tuple[str, ...], *, paper: str = "a4"
+) -> None:
+    """The session's card as a PDF or an HTML page on the paper, written atomically."""
     path = Path(path_text)
     if path.suffix.lower() not in allowed:
         raise unknot.UnknotError(
@@ -131,9 +140,11 @@ def write_card(plan: Plan, path_text: str, field: str, allowed: tuple[str, ...])
             expected=f"a file ending in {' or '.join(allowed)}",
         )
     if path.suffix.lower() == ".pdf":
-        unknot.save(path, unknot.card_pdf(plan.timeline), what="card", field=field)
+        card = unknot.card_pdf(plan.timeline, paper=paper)
+        unknot.save(path, card, what="card", field=field)
     else:
-        unknot.save(path, unknot.card_html(plan.timeline).encode(), what="page", field=field)
+        page = unknot.card_html(plan.timeline, paper=paper).encode()
+        unknot.save(path, page, what="page", field=field)
     wrote(path)
 
 
