@@ -92,11 +92,6 @@ class Store:
             ) from None
         head, revisions = _revisions()
         if self.engine.dialect.name == "sqlite":
-            path = self._sqlite_path()
-            if path is not None:  # before the first connection, which would already write
-                from unknot.history.sqlite_file import vet
-
-                vet(path, where=self.shown, revisions=revisions, head=head)
 
             @event.listens_for(self.engine, "connect")
             def _pragmas(connection: Any, record: Any) -> None:
@@ -107,6 +102,13 @@ class Store:
                 cursor.close()
 
         with self._migration_lock():
+            path = self._sqlite_path()
+            # Before the first connection, which would already write; under the lock, so a
+            # file another unknot is making this moment is seen made, not half made.
+            if path is not None:
+                from unknot.history.sqlite_file import vet
+
+                vet(path, where=self.shown, revisions=revisions, head=head)
             self._migrate(head, revisions)
         from unknot.history.pending import hand_over
 
