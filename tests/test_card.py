@@ -172,10 +172,16 @@ def test_the_longest_cues_take_pages_not_smaller_type(write_routine: Callable[..
 
 
 def test_the_figures_are_larger_than_they_were() -> None:
-    """The card of 17 steps printed each body about 15 mm long in a 25 mm frame: now the frames
-    (the scale every figure shares) are at least half as wide again."""
-    (page,) = card.pages(fifteen_minutes(), "a4")
-    assert page.frame * 25.4 / 72 >= 40, page.frame
+    """The card of 17 steps printed each body about 15 mm long: now each figure, as printed
+    (cropped to where it draws, at the page's one scale), is twice that or more."""
+    timeline = fifteen_minutes()
+    (page,) = card.pages(timeline, "a4")
+    widths = sorted(
+        card.drawing_of(step, number).wide * page.frame * 25.4 / 72
+        for number, step in enumerate(card.steps(timeline), start=1)
+    )
+    assert widths[len(widths) // 2] >= 30, widths  # mm, the middle one
+    assert widths[0] >= 25, widths
 
 
 def test_the_cli_writes_letter_and_refuses_an_unknown_paper(

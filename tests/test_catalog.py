@@ -198,8 +198,20 @@ def test_a_copy_of_the_catalog_loads_as_the_shipped_one(data: Path) -> None:
         ("poses/pigeon.yaml", "avoid: [knees, hips]", "avoid: knees: hips", "", "bad YAML"),
         ("poses/plow.yaml", "substitutes: [", "substitutes: [Pidgeon, ", "substitutes", "Pigeon"),
         ("poses/sphinx.yaml", "props: []", "props: [sofa]", "props[1]", "unknown prop 'sofa'"),
-        ("figures/pigeon.yaml", "torso: 72", "torso: straight", "torso", "an angle"),
-        ("figures/pigeon.yaml", "contacts: [", "contacts: [elbow, ", "contacts", "unknown point"),
+        (
+            "figures/pigeon.yaml",
+            "right.knee: {flex: 106}",
+            "right.knee: {flex: bent}",
+            "joints.right.knee.flex",
+            "an angle",
+        ),
+        (
+            "figures/pigeon.yaml",
+            "contacts: [",
+            "contacts: [elbow, ",
+            "contacts[1]",
+            "unknown point",
+        ),
     ],
     ids=["hold", "level", "yaml", "substitute", "prop", "figure-angle", "figure-point"],
 )

@@ -268,9 +268,9 @@ def _inked(document: str, width: float, height: float) -> tuple[float, float, fl
     return left, float(rows[0]) / h, right, float(rows[-1] + 1) / h
 
 
-def _figure(step: Step, number: int) -> Drawing:
+def drawing_of(step: Step, number: int) -> Drawing:
     """The step's figure, its ids made its own (one page carries many figures)."""
-    found = drawing(svg(step.pose, step.side, theme="print", title=False))
+    found = drawing(svg(step.pose, step.side, theme="print", title=False, motion=False, mark=False))
     document = re.sub(r'\bid="([^"]+)"', rf'id="f{number}-\1"', found.document)
     document = re.sub(r"url\(#([^)]+)\)", rf"url(#f{number}-\1)", document)
     document = re.sub(r'href="#([^"]+)"', rf'href="#f{number}-\1"', document)
@@ -342,7 +342,7 @@ def _cell(number: int, step: Step, frame: float, column: float, name_first: bool
     the key cue, beside the figure while they are beside it and on below it at the column's
     width (or all below a figure that leaves too little room beside it). `name_first` puts the
     name and mark over the whole column and the figure under them, by the note and cue."""
-    figure = _figure(step, number)
+    figure = drawing_of(step, number)
     figure_width, figure_height = frame * figure.wide, frame * figure.aspect
     beside = column - figure_width - PAD >= TEXT_BESIDE
     lines: list[Line] = []
@@ -436,7 +436,7 @@ def _columns(cells: list[Cell], room: float) -> list[list[Cell]] | None:
 def _lay_out(numbered: Sequence[tuple[int, Step]], column: float, room: float) -> Page | None:
     """The page at the largest figures with which its steps fit, or None if none do."""
 
-    widest = max((_figure(s, n).wide for n, s in numbered), default=1.0)
+    widest = max((drawing_of(s, n).wide for n, s in numbered), default=1.0)
     best: Page | None = None
     for name_first in (False, True):
 
@@ -699,28 +699,3 @@ def card_html(timeline: Timeline, *, paper: str = "a4") -> str:
         f'<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{title}</title><style>{css}</style></head><body>{''.join(sections)}</body></html>\n"
     )
-
-
-def contact_sheet_svg(poses: list[Pose]) -> str:
-    """Every figure at a glance, each side of a per-side pose, with its name: for looking at."""
-    cells = list(every_figure(poses))
-    columns, width, height = 8, 150.0, 135.0
-    rows = math.ceil(len(cells) / columns)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{columns * width:g}" '
-        f'height="{rows * height:g}" font-family="DejaVu Sans, sans-serif">',
-        f'<rect width="{columns * width:g}" height="{rows * height:g}" fill="white"/>',
-    ]
-    for n, (pose, side) in enumerate(cells):
-        x, y = (n % columns) * width, (n // columns) * height
-        inner = svg(pose, side, theme="print", title=False)
-        parts.append(
-            inner.replace("<svg ", f'<svg x="{x + 5:g}" y="{y:g}" width="140" height="110" ', 1)
-        )
-        label = pose.name + (f" ({side[0].upper()})" if side else "")
-        parts.append(
-            f'<text x="{x + width / 2:g}" y="{y + 124:g}" font-size="10" text-anchor="middle" '
-            f'fill="#1f2933">{html.escape(label)}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)

@@ -1,38 +1,54 @@
-"""A figure for every pose: a small 2D body drawn by our own code as SVG.
+"""A figure for every pose, drawn by our own code as SVG from a body in 3D.
 
-Each catalog pose carries its figure as data (`data/figures/<pose>.yaml`): the view (side, or
-front where a side view cannot show the pose), the angle of every body segment, which points
-rest on the floor, and any props. Forward kinematics turns the angles into points with the same
-proportions for every pose (data/figure-style.yaml); the figure is then set down so its lowest point
-touches the floor line. The left side of a per-side pose is the mirror of the right. Areas the
-pose stretches are tinted on the body, so a person sees where to feel it.
+Each catalog pose carries its figure as data (`data/figures/<pose>.yaml`, read by
+`unknot.catalog.figure`): joint angles, a camera, resting points, props, the stretched segments
+and, for a pose that moves, key frames. `unknot.pictures.body` turns the angles into solids set
+down on the floor; here they are seen from the pose's camera (an orthographic view), sorted far
+to near and drawn as filled shapes with an outline: the limbs on the side away from the eye
+paler than the near ones, the stretched segments tinted wherever they are. A pose that moves is
+one SVG whose shapes change between its key frames with SMIL `<animate>` (it plays in an `<img>`
+and needs no script); `move_svg` draws the way from one pose into the next.
+
+The left side of a per-side pose is the body mirrored, seen by the mirrored camera: the mirror
+image of the right. A per-side figure carries an R or L mark. Colours are written into the SVG
+(light); a web figure adds its dark colours in a small style sheet for dark systems.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from html import escape
+from typing import TYPE_CHECKING, NamedTuple
 
-from unknot.catalog.figure import Figure
+import numpy as np
+
+from unknot.catalog.figure import Camera, Figure, Posture, mirrored
 from unknot.files import DATA
 from unknot.names import slug
+from unknot.pictures.body import Body, Shape, mat, pose_body
 from unknot.routines.routine import SIDES
 
 if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
     from unknot.catalog.poses import Pose
 
 STYLE_FILE = DATA / "figure-style.yaml"
+KINDS = ("near", "trunk", "far", "tint", "prop", "strap", "wall", "mat", "mark")
+STEPS = 4  # drawn moments between two key frames; SMIL fills in between them
+HULL = 24  # points round every shape that moves, so its path keeps one shape from frame to frame
 
 
 class Style(NamedTuple):
-    body: dict[str, float]
-    scale: float
     width: float
     height: float
-    floor: float
-    tint: dict[str, tuple[str, ...]]
+    margin: float
+    outline: float
+    themes: dict[str, dict[str, dict[str, str]]]
+    shows: dict[str, tuple[str, ...]]  # area -> the segments that can show it stretched
 
 
 @cache
@@ -40,63 +56,24 @@ def style() -> Style:
     from unknot.yamlfile import load
 
     root = load(STYLE_FILE, what="figure style").mapping(
-        ["body", "scale", "width", "height", "floor", "tint"],
-        required=["body", "scale", "width", "height", "floor", "tint"],
+        ["width", "height", "margin", "outline", "themes", "shows"],
+        required=["width", "height", "margin", "outline", "themes", "shows"],
     )
-    body = {k: float(v.scalar()) for k, v in root["body"].items(expected="body lengths")}
-    tint = {k: tuple(v.strings(expected="parts")) for k, v in root["tint"].items(expected="areas")}
-    numbers = {k: float(root[k].scalar()) for k in ("scale", "width", "height", "floor")}
-    return Style(body, tint=tint, **numbers)
+    shows = {
+        k: tuple(v.strings(expected="segments")) for k, v in root["shows"].items(expected="areas")
+    }
+    themes = {
+        theme: {
+            kind: {k: v.string() for k, v in paint.items(expected="fill and line")}
+            for kind, paint in kinds.items(expected="kinds of shape")
+        }
+        for theme, kinds in root["themes"].items(expected="themes")
+    }
+    numbers = {k: float(root[k].scalar()) for k in ("width", "height", "margin", "outline")}
+    return Style(themes=themes, shows=shows, **numbers)
 
 
-# -- geometry ------------------------------------------------------------------------------------
-Point = tuple[float, float]
-
-
-def _step(start: Point, length: float, degrees: float) -> Point:
-    radians = math.radians(degrees)
-    return (start[0] + length * math.cos(radians), start[1] + length * math.sin(radians))
-
-
-def joints(figure: Figure) -> dict[str, Point]:
-    """Every point of the body, in body heights, y up, set down on the floor (y = 0)."""
-    body = style().body
-    points: dict[str, Point] = {"hip": (0.0, 0.0)}
-    points["neck"] = _step(points["hip"], body["torso"], figure.torso)
-    points["back"] = _step(points["hip"], body["torso"] / 2, figure.torso)
-    points["head"] = _step(points["neck"], body["neck"], figure.head)
-    for limb, angles in (("near", figure.near), ("far", figure.far)):
-        points[f"{limb}.knee"] = _step(points["hip"], body["thigh"], angles["thigh"])
-        points[f"{limb}.ankle"] = _step(points[f"{limb}.knee"], body["shin"], angles["shin"])
-        points[f"{limb}.toe"] = _step(points[f"{limb}.ankle"], body["foot"], angles["foot"])
-        points[f"{limb}.elbow"] = _step(points["neck"], body["upper_arm"], angles["upper_arm"])
-        points[f"{limb}.hand"] = _step(points[f"{limb}.elbow"], body["forearm"], angles["forearm"])
-    half_line = body["line"] / 2
-    lowest = min(
-        min(y - half_line for name, (_, y) in points.items() if name != "head"),
-        points["head"][1] - body["head_radius"],
-    )
-    return {name: (x, y - lowest) for name, (x, y) in points.items()}
-
-
-# -- drawing -------------------------------------------------------------------------------------
-_CSS = """
-.floor{stroke:var(--floor)}.far{stroke:var(--far)}.near{stroke:var(--near)}
-.head{fill:var(--near)}.tint{stroke:var(--tint)}.prop{fill:var(--prop);stroke:none}
-.strap{stroke:var(--prop);fill:none}
-svg{--floor:#b8b2a7;--far:#9aa7b4;--near:#2f3b48;--tint:#e4572e;--prop:#c9b48f;--mat:#ece8e1}
-@media (prefers-color-scheme:dark){svg{--floor:#5b5f66;--far:#6c7888;--near:#e8ecf1;
---tint:#ff8a5c;--prop:#8d7a58;--mat:#2c3138}}
-"""
-_PRINT = {
-    "floor": "#b8b2a7",
-    "far": "#9aa7b4",
-    "near": "#2f3b48",
-    "tint": "#e4572e",
-    "prop": "#c9b48f",
-}
-
-
+# -- which figures a pose has ------------------------------------------------------------------
 def sides(pose: Pose) -> tuple[str | None, ...]:
     """The figures a pose has: one for each side of a per-side pose, else one."""
     return SIDES if pose.per_side else (None,)
@@ -114,157 +91,355 @@ def figure_name(pose: Pose, side: str | None) -> str:
     return f"{slug(pose.name)}-{side}.svg" if side else f"{slug(pose.name)}.svg"
 
 
-def svg(pose: Pose, side: str | None = None, *, theme: str = "auto", title: bool = True) -> str:
-    """The pose's figure as SVG; `side` 'left' mirrors it; `theme` 'print' fixes the colours."""
-    from html import escape  # here: a catalog loaded from the cache draws nothing
+# -- seeing the body ---------------------------------------------------------------------------
+class View(NamedTuple):
+    """A figure in one moment, ready to be seen: the body, its camera, and whether mirrored."""
 
-    if pose.figure is None:
-        raise ValueError(f"{pose.name} has no figure")
+    body: Body
+    camera: Camera
+    stretch: frozenset[str]
+
+
+class Drawn(NamedTuple):
+    """One shape seen: its outline in view units (x right, y down), depth, and paint."""
+
+    name: str
+    outline: NDArray[np.float64]  # (n, 2)
+    depth: float
+    paint: str
+    line_only: bool = False
+
+
+def view(figure: Figure, posture: Posture) -> View:
+    """The figure's body in `posture`, with its props, seen by its camera."""
+    body = pose_body(posture, figure.contacts, figure.props)
+    return View(body, figure.camera, frozenset(figure.stretch))
+
+
+def sided(figure: Figure, side: str | None) -> Figure:
+    """The figure as the given side holds it: the left is the right mirrored (each side's
+    joints, points and props swapped, the spine's side bends and twists the other way), seen by
+    the mirrored camera, so its picture is the mirror image of the right."""
+    if side != "left":
+        return figure
+    motion = figure.motion
+    return Figure(
+        camera=Camera(180 - figure.camera.azimuth, figure.camera.elevation),
+        posture=_mirrored_posture(figure.posture),
+        contacts=tuple(mirrored(c) for c in figure.contacts),
+        props=tuple(
+            p._replace(at=mirrored(p.at), to=mirrored(p.to) if p.to else None) for p in figure.props
+        ),
+        stretch=tuple(mirrored(s) for s in figure.stretch),
+        motion=motion._replace(frames=tuple(_mirrored_posture(f) for f in motion.frames))
+        if motion
+        else None,
+    )
+
+
+def _mirrored_posture(posture: Posture) -> Posture:
+    body = dict(posture.body, roll=-posture.body["roll"], turn=-posture.body["turn"])
+    joints = {}
+    for name, angles in posture.joints.items():
+        sided_joint = name.startswith(("right.", "left."))
+        joints[mirrored(name)] = (
+            angles if sided_joint else angles._replace(side=-angles.side, twist=-angles.twist)
+        )
+    return Posture(body, joints)
+
+
+def _eye(camera: Camera) -> NDArray[np.float64]:
+    """World to view: turn about the vertical by the azimuth, then tip down by the elevation."""
+    a, e = math.radians(camera.azimuth), math.radians(-camera.elevation)
+    about_y = np.array([[math.cos(a), 0, math.sin(a)], [0, 1, 0], [-math.sin(a), 0, math.cos(a)]])
+    about_x = np.array([[1, 0, 0], [0, math.cos(e), -math.sin(e)], [0, math.sin(e), math.cos(e)]])
+    turned: NDArray[np.float64] = about_x @ about_y
+    return turned
+
+
+def seen(moment: View, floor: NDArray[np.float64] | None = None) -> list[Drawn]:
+    """Every shape of the moment as the eye sees it, farthest first (the mat always first);
+    `floor` is the mat's corners when the moments of a motion share one mat."""
+    eye = _eye(moment.camera)
+    near_side = _near_side(moment.body.shapes, eye)
+    drawn: list[Drawn] = []
+    under = mat(moment.body.shapes) if floor is None else floor
+    for shape in [*moment.body.shapes, Shape("mat", "mat", None, under)]:
+        if shape.kind in ("ball", "head"):
+            centre = eye @ shape.points[0]
+            radius = float(shape.points[1][0])
+            t = np.linspace(0, 2 * math.pi, 24, endpoint=False)
+            flat = np.column_stack(
+                [centre[0] + radius * np.cos(t), -centre[1] + radius * np.sin(t)]
+            )
+            depth = float(centre[2]) - 0.002  # a joint's ball over the segments it joins
+        else:
+            placed = shape.points @ eye.T
+            flat = _hull(np.column_stack([placed[:, 0], -placed[:, 1]]))
+            depth = float(placed[:, 2].mean())
+        if shape.kind == "strap":
+            drawn.append(Drawn(shape.name, flat, -1e9, "strap", line_only=True))
+            continue
+        order = {"mat": 1e9, "wall": 1e8}.get(shape.kind, depth)  # the floor and a wall: behind
+        drawn.append(Drawn(shape.name, flat, order, _paint(shape, near_side, moment.stretch)))
+    drawn.sort(key=lambda d: -d.depth)
+    return drawn
+
+
+def _near_side(shapes: list[Shape], eye: NDArray[np.float64]) -> dict[str, str]:
+    """For the legs and for the arms, which side's limb is nearer the eye."""
+    start = {s.name: s.points for s in shapes}
+    found = {}
+    for limb, root in (("leg", "thigh"), ("arm", "upper_arm")):
+        depth = {
+            side: float((eye @ start[f"{side}.{root}"][:16].mean(axis=0))[2]) for side in SIDES
+        }
+        found[limb] = min(depth, key=lambda side: depth[side])
+    return found
+
+
+_LEG = ("thigh", "shin", "foot")
+
+
+def _paint(shape: Shape, near_side: dict[str, str], stretch: frozenset[str]) -> str:
+    if shape.kind in ("prop", "wall", "mat"):
+        return shape.kind
+    segment = shape.name.removesuffix(".start").removesuffix(".end")
+    if segment in stretch:
+        return "tint"
+    if shape.side is None:
+        return "trunk"
+    limb = "leg" if segment.split(".")[1] in _LEG else "arm"
+    return "near" if near_side[limb] == shape.side else "far"
+
+
+def _hull(points: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The convex hull of 2D points, counter-clockwise (Andrew's monotone chain)."""
+    ordered = sorted(map(tuple, np.round(points, 6)))
+    if len(ordered) < 3:
+        return np.array(ordered)
+
+    def cross(o: tuple[float, ...], a: tuple[float, ...], b: tuple[float, ...]) -> float:
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    def half(run: Sequence[tuple[float, ...]]) -> list[tuple[float, ...]]:
+        chain: list[tuple[float, ...]] = []
+        for p in run:
+            while len(chain) >= 2 and cross(chain[-2], chain[-1], p) <= 0:
+                chain.pop()
+            chain.append(p)
+        return chain
+
+    lower, upper = half(ordered), half(ordered[::-1])
+    return np.array(lower[:-1] + upper[:-1])
+
+
+def _resampled(outline: NDArray[np.float64], count: int = HULL) -> NDArray[np.float64]:
+    """The outline as `count` points evenly round it, from its leftmost point: the same shape
+    of path in every frame, so SMIL can move one into the next."""
+    start = int(np.argmin(outline[:, 0] * 1e3 + outline[:, 1]))
+    ring = np.vstack([np.roll(outline, -start, axis=0), np.roll(outline, -start, axis=0)[:1]])
+    steps = np.linalg.norm(np.diff(ring, axis=0), axis=1)
+    along = np.concatenate([[0.0], np.cumsum(steps)])
+    if along[-1] == 0:
+        return np.repeat(ring[:1], count, axis=0)
+    at = np.linspace(0, along[-1], count, endpoint=False)
+    return np.column_stack([np.interp(at, along, ring[:, 0]), np.interp(at, along, ring[:, 1])])
+
+
+# -- framing and writing -----------------------------------------------------------------------
+class Frame(NamedTuple):
+    scale: float
+    dx: float
+    dy: float
+
+    def place(self, outline: NDArray[np.float64]) -> NDArray[np.float64]:
+        placed: NDArray[np.float64] = outline * self.scale + np.array([self.dx, self.dy])
+        return placed
+
+
+def _framing(moments: list[list[Drawn]]) -> Frame:
+    """One scale and offset for every moment: the largest that fits them all in the frame."""
     s = style()
-    points = joints(pose.figure)
-    if pose.figure.view == "above":  # lying down seen from above: the body runs across the mat
-        points = {name: (-y, x) for name, (x, y) in points.items()}
-    xs = [x for x, _ in points.values()]
-    middle = (min(xs) + max(xs)) / 2
-    mirror = side == "left"
+    every = np.vstack([d.outline for moment in moments for d in moment])
+    low, high = every.min(axis=0), every.max(axis=0)
+    size = np.maximum(high - low, 1e-6)
+    scale = min((s.width - 2 * s.margin) / size[0], (s.height - 2 * s.margin) / size[1])
+    middle = (low + high) / 2
+    return Frame(scale, s.width / 2 - middle[0] * scale, s.height / 2 - middle[1] * scale)
 
-    above = pose.figure.view == "above"  # seen from over the mat: centred, on a mat
-    ys = [y for _, y in points.values()]
-    base = s.height / 2 + (max(ys) + min(ys)) / 2 * s.scale if above else s.floor
 
-    def at(name: str) -> tuple[float, float]:
-        x, y = points[name]
-        x = (x - middle) * (-1 if mirror else 1)
-        return (s.width / 2 + x * s.scale, base - y * s.scale)
+def _path(outline: NDArray[np.float64]) -> str:
+    head, *rest = (f"{x:.1f} {y:.1f}" for x, y in outline)
+    return f"M{head}L{'L'.join(rest)}Z" if rest else f"M{head}Z"
 
-    line = s.body["line"] * s.scale
-    colour = _colours(theme)
-    parts = [_ground(above, base, ys, line, colour)]
-    parts += [_prop(kind, at(where), at, s, colour) for kind, where in pose.figure.props]
-    parts += _body(_tinted(pose), at, line, colour)
-    hx, hy = at("head")
-    parts.append(_circle((hx, hy), s.body["head_radius"] * s.scale, "head", colour))
-    label = f"{pose.name}" + (f", {side} side" if side else "")
-    style_block = f"<style>{_CSS}</style>" if theme == "auto" else ""
+
+def _line_path(outline: NDArray[np.float64]) -> str:
+    (x1, y1), (x2, y2) = outline[0], outline[-1]
+    return f"M{x1:.1f} {y1:.1f}L{x2:.1f} {y2:.1f}"
+
+
+def _paint_attributes(kind: str, themed: bool) -> str:
+    paint = style().themes["light"][kind]
+    fill = "none" if kind == "strap" else paint["fill"]
+    width = style().outline * (2.2 if kind == "strap" else 1)
+    css = f' class="u-{kind}"' if themed else ""
+    stroke = f'stroke="{paint["line"]}" stroke-width="{width:g}" stroke-linejoin="round"'
+    return f'{css} fill="{fill}" {stroke}'
+
+
+def _dark_css() -> str:
+    dark = style().themes["dark"]
+    rules = "".join(
+        f".u-{kind}{{fill:{'none' if kind == 'strap' else p['fill']};stroke:{p['line']}}}"
+        for kind, p in dark.items()
+        if kind != "mark"
+    )
+    mark = dark["mark"]
+    rules += f".u-mark{{fill:{mark['fill']}}}.u-mark-text{{fill:{mark['text']}}}"
+    return f"<style>@media (prefers-color-scheme:dark){{{rules}}}</style>"
+
+
+def _mark(side: str, themed: bool) -> str:
+    """A bold R or L in the top corner: which side this figure shows, never mirrored."""
+    paint = style().themes["light"]["mark"]
+    css, text_css = (' class="u-mark"', ' class="u-mark-text"') if themed else ("", "")
+    return (
+        f'<circle cx="14" cy="14" r="11"{css} fill="{paint["fill"]}"/>'
+        f'<text x="14" y="18.6" text-anchor="middle" font-family="DejaVu Sans, Arial, sans-serif" '
+        f'font-size="13.5" font-weight="700"{text_css} fill="{paint["text"]}">'
+        f"{side[0].upper()}</text>"
+    )
+
+
+def _document(label: str, body: str, *, side: str | None, themed: bool, title: bool) -> str:
+    s = style()
     heading = f"<title>{escape(label)}</title>" if title else ""
+    sheet = _dark_css() if themed else ""
+    mark = _mark(side, themed) if side else ""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {s.width:g} {s.height:g}" '
-        f'role="img" aria-label="{escape(label)}">{heading}{style_block}'
-        + "".join(parts)
-        + "</svg>"
+        f'role="img" aria-label="{escape(label)}">{heading}{sheet}{body}{mark}</svg>'
     )
 
 
-def _ground(above: bool, base: float, ys: list[float], line: float, colour: dict[str, str]) -> str:
-    """A mat under a body seen from above, else the floor line."""
-    s = style()
-    if above:
-        top, bottom = base - max(ys) * s.scale - 10, base - min(ys) * s.scale + 10
-        return (
-            f'<rect x="8" y="{top:.1f}" width="{s.width - 16:g}" height="{bottom - top:.1f}" '
-            f'rx="6" {colour["floor-fill"]}/>'
+def _still(moment: list[Drawn], frame: Frame, themed: bool) -> str:
+    parts = []
+    for d in moment:
+        outline = frame.place(d.outline)
+        path = _line_path(outline) if d.line_only else _path(outline)
+        parts.append(f'<path d="{path}"{_paint_attributes(d.paint, themed)}/>')
+    return "".join(parts)
+
+
+def _moving(moments: list[list[Drawn]], frame: Frame, themed: bool, *, seconds: float,
+            loop: bool) -> str:  # fmt: skip
+    """Every shape once, in the first moment's order, its path changing from moment to moment."""
+    parts = []
+    timing = 'repeatCount="indefinite"' if loop else 'fill="freeze"'
+    by_name = [{d.name: d for d in moment} for moment in moments]
+    for d in moments[0] if loop else moments[-1]:
+        paths = []
+        for moment in by_name:
+            shape = moment.get(d.name, d)
+            outline = frame.place(shape.outline)
+            paths.append(_line_path(outline) if d.line_only else _path(_resampled(outline)))
+        paint = _paint_attributes(d.paint, themed)
+        if len(set(paths)) == 1:  # a shape that stays still is written once
+            parts.append(f'<path d="{paths[0]}"{paint}/>')
+            continue
+        values = ";".join(paths)
+        animate = f'<animate attributeName="d" dur="{seconds:g}s" {timing} values="{values}"/>'
+        parts.append(f'<path d="{paths[0]}"{paint}>{animate}</path>')
+    return "".join(parts)
+
+
+def _tweens(postures: Sequence[Posture], steps: int = STEPS) -> list[Posture]:
+    """The postures between key frames, eased (slow at each key frame, as a breath is)."""
+    found: list[Posture] = []
+    for a, b in itertools.pairwise(postures):
+        for k in range(steps):
+            t = (1 - math.cos(math.pi * k / steps)) / 2
+            found.append(_between(a, b, t))
+    found.append(postures[-1])
+    return found
+
+
+def _between(a: Posture, b: Posture, t: float) -> Posture:
+    from unknot.catalog.figure import Angles
+
+    body = {k: a.body[k] + (b.body[k] - a.body[k]) * t for k in a.body}
+    names = set(a.joints) | set(b.joints)
+    joints = {}
+    for n in names:
+        x, y = a.joints.get(n, Angles()), b.joints.get(n, Angles())
+        joints[n] = Angles(*(p + (q - p) * t for p, q in zip(x, y, strict=True)))
+    return Posture(body, joints)
+
+
+def _label(pose: Pose, side: str | None) -> str:
+    return f"{pose.name}" + (f", {side} side" if side else "")
+
+
+def _figure_of(pose: Pose) -> Figure:
+    if pose.figure is None:
+        raise ValueError(f"{pose.name} has no figure")
+    return pose.figure
+
+
+def svg(pose: Pose, side: str | None = None, *, theme: str = "auto", title: bool = True,
+        motion: bool = True, mark: bool = True) -> str:  # fmt: skip
+    """The pose's figure as SVG; `side` 'left' mirrors it. `theme` 'auto' adds the dark
+    colours for a web page; 'print' leaves only the light ones. A pose that moves moves, unless
+    `motion` is off (the card, a still picture). `mark` off leaves out the R or L (where the
+    page marks the side itself)."""
+    figure = sided(_figure_of(pose), side)
+    themed = theme == "auto"
+    label = _label(pose, side)
+    if figure.motion and motion:
+        keys = [figure.posture, *figure.motion.frames, figure.posture]
+        views = [view(figure, p) for p in _tweens(keys)]
+        floor = mat(views[0].body.shapes)
+        moments = [seen(v, floor) for v in views]
+        frame = _framing(moments)
+        body = _moving(moments, frame, themed, seconds=figure.motion.seconds, loop=True)
+    else:
+        moment = seen(view(figure, figure.posture))
+        frame = _framing([moment])
+        body = _still(moment, frame, themed)
+    return _document(label, body, side=side if mark else None, themed=themed, title=title)
+
+
+def move_svg(before: tuple[Pose, str | None], after: tuple[Pose, str | None], seconds: float, *,
+             title: bool = True) -> str:  # fmt: skip
+    """The way from one pose into the next, played once over `seconds` and held at its end:
+    the body's angles and the camera move together, the props of the pose to come appear."""
+    (first, first_side), (then, then_side) = before, after
+    start, end = sided(_figure_of(first), first_side), sided(_figure_of(then), then_side)
+    steps = 8  # moments drawn; SMIL moves between them
+    turn = ((end.camera.azimuth - start.camera.azimuth + 180) % 360) - 180
+    views: list[View] = []
+    for k in range(steps + 1):
+        t = (1 - math.cos(math.pi * k / steps)) / 2
+        camera = Camera(
+            start.camera.azimuth + turn * t,
+            start.camera.elevation + (end.camera.elevation - start.camera.elevation) * t,
         )
-    floor_y = s.floor + line / 2
-    return _line((0, floor_y), (s.width, floor_y), "floor", line / 2, colour)
+        posture = _between(start.posture, end.posture, t)
+        now = end if t >= 0.5 else start._replace(stretch=())
+        figure = now._replace(camera=camera, posture=posture, motion=None)
+        views.append(view(figure, posture))
+    floor = mat(views[-1].body.shapes)
+    seen_moments = [seen(v, floor) for v in views]
+    moments = [_same_shapes(m, seen_moments[-1]) for m in seen_moments]
+    frame = _framing(moments)
+    body = _moving(moments, frame, True, seconds=seconds, loop=False)
+    label = f"From {_label(first, first_side)} to {_label(then, then_side)}"
+    return _document(label, body, side=then_side, themed=True, title=title)
 
 
-def _body(
-    tinted: set[str], at: Callable[[str], Point], line: float, colour: dict[str, str]
-) -> list[str]:
-    """The far limbs, then the torso and head, then the near limbs, each with its tint."""
-    parts: list[str] = []
-    for limb in ("far", "near"):
-        for a, b, segment in _limb_segments(limb):
-            parts.append(_line(at(a), at(b), limb, line, colour))
-            if limb == "near" and f"near.{segment}" in tinted:
-                parts.append(_line(at(a), at(b), "tint", line * 0.55, colour))
-        if limb == "far":
-            parts += _torso(tinted, at, line, colour)
-    return parts
-
-
-def _torso(
-    tinted: set[str], at: Callable[[str], Point], line: float, colour: dict[str, str]
-) -> list[str]:
-    parts = [
-        _line(at("hip"), at("neck"), "near", line * 1.25, colour),
-        _line(at("neck"), at("head"), "near", line, colour),
-    ]
-    for part, (a, b) in (("lower.torso", ("hip", "back")), ("upper.torso", ("back", "neck"))):
-        if part in tinted:
-            parts.append(_line(at(a), at(b), "tint", line * 0.6, colour))
-    if "neck" in tinted:
-        parts.append(_line(at("neck"), at("head"), "tint", line * 0.5, colour))
-    if "hip" in tinted:
-        parts.append(_circle(at("hip"), line * 0.9, "tint-fill", colour))
-    return parts
-
-
-def _colours(theme: str) -> dict[str, str]:
-    if theme == "print":
-        return {k: f'stroke="{v}"' for k, v in _PRINT.items()} | {
-            "head": f'fill="{_PRINT["near"]}"',
-            "prop": f'fill="{_PRINT["prop"]}"',
-            "strap": f'stroke="{_PRINT["prop"]}"',
-            "floor-fill": 'fill="#ece8e1"',
-            "tint-fill": f'fill="{_PRINT["tint"]}"',
-        }
-    return {
-        k: f'class="{k}"' for k in ("floor", "far", "near", "tint", "head", "prop", "strap")
-    } | {
-        "tint-fill": 'class="tint" style="fill:var(--tint);stroke:none"',
-        "floor-fill": 'class="mat" style="fill:var(--mat);stroke:none"',
-    }
-
-
-def _limb_segments(limb: str) -> list[tuple[str, str, str]]:
-    return [
-        ("hip", f"{limb}.knee", "thigh"),
-        (f"{limb}.knee", f"{limb}.ankle", "shin"),
-        (f"{limb}.ankle", f"{limb}.toe", "foot"),
-        ("neck", f"{limb}.elbow", "upper_arm"),
-        (f"{limb}.elbow", f"{limb}.hand", "forearm"),
-    ]
-
-
-def _tinted(pose: Pose) -> set[str]:
-    """The parts to tint: those of the areas the pose works most (weight 2 or more)."""
-    tint = style().tint
-    return {
-        part for area, weight in pose.areas.items() if weight >= 2 for part in tint.get(area, ())
-    }
-
-
-def _line(a: Point, b: Point, kind: str, width: float, colour: dict[str, str]) -> str:
-    paint = colour["strap" if kind == "strap" else kind]
-    return (
-        f'<line x1="{a[0]:.1f}" y1="{a[1]:.1f}" x2="{b[0]:.1f}" y2="{b[1]:.1f}" {paint} '
-        f'stroke-width="{width:.1f}" stroke-linecap="round"/>'
-    )
-
-
-def _circle(centre: Point, radius: float, kind: str, colour: dict[str, str]) -> str:
-    return f'<circle cx="{centre[0]:.1f}" cy="{centre[1]:.1f}" r="{radius:.1f}" {colour[kind]}/>'
-
-
-def _prop(kind: str, where: Point, at: Any, s: Style, colour: dict[str, str]) -> str:
-    """Props drawn simply, on the floor under (or at) the point they go with."""
-    x, y = where
-    floor = s.floor
-    unit = s.scale
-    if kind == "wall":
-        left, thick, tall = x + 0.05 * unit, 0.05 * unit, floor - 4
-        paint = colour["prop"]
-        return f'<rect x="{left:.1f}" y="4" width="{thick:.1f}" height="{tall:.1f}" {paint}/>'
-    if kind == "strap":
-        hx, hy = at("near.hand")
-        return _line((hx, hy), (x, y), "strap", 0.015 * unit, colour)
-    if kind == "foam-roller":
-        r = 0.06 * unit
-        return f'<circle cx="{x:.1f}" cy="{floor - r:.1f}" r="{r:.1f}" {colour["prop"]}/>'
-    width, height = {"block": (0.12, 0.09), "bolster": (0.3, 0.08)}.get(kind, (0.2, 0.04))
-    top = max(y, floor - height * unit)
-    return (
-        f'<rect x="{x - width * unit / 2:.1f}" y="{top:.1f}" width="{width * unit:.1f}" '
-        f'height="{floor - top:.1f}" rx="{0.015 * unit:.1f}" {colour["prop"]}/>'
-    )
+def _same_shapes(moment: list[Drawn], last: list[Drawn]) -> list[Drawn]:
+    """A moment with exactly the shapes of the last one (props still to come sit where they
+    will be; props gone are dropped), so every shape has a path in every moment."""
+    have = {d.name: d for d in moment}
+    return [have.get(d.name, d) for d in last]
