@@ -322,3 +322,21 @@ def seen_from_the_mat(viewport: dict[str, int], scheme: str) -> None:
     for k, picture in enumerate(pictures):
         sheet.paste(picture.resize((width, height), Image.Resampling.LANCZOS), (k * (width + 8), 0))
     sheet.save(ARTIFACTS / f"{stem}-at-1.5m.png")
+
+
+def test_the_move_shows_the_body_going_into_the_pose_and_the_hold_the_pose(
+    server: Server, browser: Browser
+) -> None:
+    before, entry = play_data(server)["entries"][:2]
+    assert entry["move_figure"] and before["figure"]
+    tab = Tab(browser, PORTRAIT)
+    page = tab.page
+    start(page, server, QUERY)
+    figure = page.locator("#figure")
+    expect(figure).to_have_attribute("src", entry["move_figure"])
+    until(page, "document.getElementById('figure').complete")
+    assert page.evaluate("document.getElementById('figure').naturalWidth") > 0  # it was drawn
+    to_the_hold(page, entry["transition_seconds"])
+    expect(figure).to_have_attribute("src", entry["figure"])
+    tab.context.close()
+    assert tab.errors == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import io
+import itertools
 import json
 import re
 import socket
@@ -198,6 +199,32 @@ def test_an_unknown_address_is_a_404(web: Web) -> None:
         missing = web.get(path)
         assert missing.status_code == 404, path
         assert missing.text in ("not found", "no such figure"), path
+
+
+def test_each_move_has_its_figure_and_a_made_up_move_is_a_404(web: Web) -> None:
+    entries = web.json(f"api/play?{QUERY}")["entries"]
+    assert entries[0]["move_figure"] is None  # nothing comes before the first pose
+    moves = [(one, two) for one, two in itertools.pairwise(entries) if two["move_figure"]]
+    assert moves
+    for before, entry in moves[:3]:
+        first, then = (e["figure"].removeprefix("/figures/") for e in (before, entry))
+        seconds = entry["transition_seconds"]
+        assert entry["move_figure"] == (
+            f"/figures/moves/{first.removesuffix('.svg')}/{then.removesuffix('.svg')}/{seconds}.svg"
+        )
+        drawn = web.get(entry["move_figure"])
+        assert drawn.status_code == 200
+        assert drawn.headers["content-type"].startswith("image/svg+xml")
+        assert drawn.headers["content-encoding"] == "gzip"  # httpx asks for it, and unpacks it
+        assert 'fill="freeze"' in drawn.text and f'dur="{seconds}s"' in drawn.text
+    for made_up in (
+        "pigeon-right/no-such-pose/5",
+        "pigeon-right/pigeon-left/0",
+        "pigeon-right/pigeon-left/100000",
+        "../pigeon-left/5",
+        "pigeon-right/pigeon-left/5.5",
+    ):
+        assert web.get(f"figures/moves/{made_up}.svg").status_code == 404, made_up
 
 
 def test_bad_records_are_refused_and_nothing_is_written(web: Web) -> None:

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from unknot.pictures.charts import plot as plot_history
     from unknot.pictures.drawing import every_figure as every_figure
     from unknot.pictures.drawing import figure_name as figure_name
+    from unknot.pictures.drawing import move_svg as move_figure_svg
     from unknot.pictures.drawing import svg as figure_svg
     from unknot.plan.needs import HOLD_SECONDS as HOLD_SECONDS
     from unknot.plan.needs import MINUTES as MINUTES
@@ -127,6 +128,7 @@ _API: dict[str, tuple[str, str]] = {
     # pictures
     "figure_svg": ("unknot.pictures.drawing", "svg"),
     "figure_name": ("unknot.pictures.drawing", "figure_name"),
+    "move_figure_svg": ("unknot.pictures.drawing", "move_svg"),
     "every_figure": ("unknot.pictures.drawing", "every_figure"),
     "body_map_svg": ("unknot.pictures.bodymap", "svg"),
     "card_html": ("unknot.pictures.card", "card_html"),
@@ -196,6 +198,7 @@ __all__ = [
     "gallery_html",
     "history_stats",
     "load_routine",
+    "move_figure_svg",
     "open_sink",
     "parse_number",
     "parse_ratings",

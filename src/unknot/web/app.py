@@ -25,7 +25,7 @@ from starlette.routing import Route
 import unknot
 from unknot.web import pages
 from unknot.web.assets import STATIC, Assets
-from unknot.web.caches import Library, figure_svg
+from unknot.web.caches import Library, figure_svg, move_svg
 from unknot.web.guard import Guard, served_hosts
 from unknot.web.records import RecordsApi
 from unknot.web.request import PlanRequest, said_on_the_page
@@ -141,11 +141,19 @@ class Site:
         return Response(data, media_type="audio/mpeg", headers={"Cache-Control": "max-age=86400"})
 
     async def figure(self, request: Request) -> Response:
-        drawn = figure_svg(request.path_params["name"])
+        # Drawn in a worker thread (each once, then cached): drawing takes 10-90 ms of CPU, and
+        # a phone asks for a session's every figure and move at its start, while it is voiced.
+        drawn = await run_in_threadpool(figure_svg, request.path_params["name"])
         if drawn is None:
             return PlainTextResponse("no such figure", status_code=404)
-        cached = {"Cache-Control": "max-age=86400"}
-        return Response(drawn, media_type="image/svg+xml", headers=cached)
+        return _picture(request, drawn)
+
+    async def move(self, request: Request) -> Response:
+        names = request.path_params
+        drawn = await run_in_threadpool(move_svg, names["before"], names["after"], names["seconds"])
+        if drawn is None:
+            return PlainTextResponse("no such move", status_code=404)
+        return _picture(request, drawn)
 
     def history(self, request: Request) -> Response:
         data = pages.history_data(self.recordings.store())
@@ -176,6 +184,7 @@ class Site:
             Route("/api/play", play_page),
             Route("/audio/{index:int}.mp3", self.clip),
             Route("/figures/{name}", self.figure),
+            Route("/figures/moves/{before}/{after}/{seconds:int}.svg", self.move),
             Route("/history", self.history),
             Route("/api/history", self.history),
             Route("/history/chart.svg", self.chart),
@@ -193,6 +202,19 @@ async def failed(request: Request, exc: Exception) -> Response:
     if isinstance(exc, unknot.UnreachableError):
         return PlainTextResponse(f"the history {exc.line()}", status_code=503)
     return PlainTextResponse("something went wrong on the server", status_code=500)
+
+
+def _picture(request: Request, drawn: str) -> Response:
+    """A figure, kept a day, gzipped for a browser that takes it (a move is ~100 kB of text,
+    under a third of that gzipped, and a phone fetches a session's every one at its start)."""
+    import gzip
+
+    headers = {"Cache-Control": "max-age=86400", "Vary": "Accept-Encoding"}
+    body = drawn.encode()
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        body = gzip.compress(body, compresslevel=6)
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, media_type="image/svg+xml", headers=headers)
 
 
 def app(settings: Settings) -> Guard:

@@ -7,7 +7,7 @@ import asyncio
 import threading
 from collections import OrderedDict, deque
 from concurrent.futures import Future
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -256,3 +256,15 @@ def figure_svg(name: str) -> str | None:
     """A figure by its file name (`pigeon-right.svg`), drawn once."""
     pose, side = figures_by_name().get(name, (None, None))
     return None if pose is None else unknot.figure_svg(pose, side, title=False)
+
+
+MOVE_SECONDS = range(1, 121)  # what a move may last, as the timeline's moves do
+
+
+@lru_cache(maxsize=256)  # a session has a few dozen moves; a bound, as names come from outside
+def move_svg(before: str, after: str, seconds: int) -> str | None:
+    """The move from one figure into the next (`pigeon-right`, ...) over `seconds`."""
+    first, then = figures_by_name().get(f"{before}.svg"), figures_by_name().get(f"{after}.svg")
+    if first is None or then is None or seconds not in MOVE_SECONDS:
+        return None
+    return unknot.move_figure_svg(first, then, seconds, title=False)

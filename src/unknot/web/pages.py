@@ -94,12 +94,22 @@ def plan_data(plan: Plan, request: PlanRequest) -> dict[str, Any]:
     return data
 
 
-def _entry_data(entry: Entry, clip: str | None) -> dict[str, Any]:
+def move_url(before: Entry | None, entry: Entry) -> str | None:
+    """The figure of the move into `entry` from the pose before it, if both are poses."""
+    if before is None or before.pose is None or entry.pose is None or entry.transition < 1:
+        return None
+    first = unknot.figure_name(before.pose, before.side).removesuffix(".svg")
+    then = unknot.figure_name(entry.pose, entry.side).removesuffix(".svg")
+    return f"/figures/moves/{first}/{then}/{entry.transition}.svg"
+
+
+def _entry_data(entry: Entry, before: Entry | None, clip: str | None) -> dict[str, Any]:
     data = entry.to_json()
     data.update(
         name=entry.name, side_label=entry.side_label, key_cue=entry.key_cue,
         begins_seconds=entry.begins, note=entry.note,
-        figure=figure_url(entry.pose, entry.side) if entry.pose else None, clip=clip,
+        figure=figure_url(entry.pose, entry.side) if entry.pose else None,
+        move_figure=move_url(before, entry), clip=clip,
     )  # fmt: skip
     return data
 
@@ -117,7 +127,11 @@ def play_data(plan: Plan, request: PlanRequest, voice: str) -> dict[str, Any]:
             {"name": a, "label": label(a)} for a in plan.needs.named or timeline.focus(3)
         ],
         "entries": [
-            _entry_data(e, f"/audio/{e.index}.mp3?{query}" if voice != "none" else None)
+            _entry_data(
+                e,
+                timeline.entries[e.index - 1] if e.index else None,
+                f"/audio/{e.index}.mp3?{query}" if voice != "none" else None,
+            )
             for e in timeline.entries
         ],
     }

@@ -185,7 +185,8 @@ function main() {
   sound.onReady = (index) => { if (index === player.index && player.started && !sound.playing) sound.follow(player); };
   sound.load((text) => { $("loading").textContent = text; });
   // Every figure fetched now, while there is a network (and kept by the service worker).
-  for (const figure of new Set(session.entries.map((e) => e.figure).filter(Boolean))) {
+  const figures = session.entries.flatMap((e) => [e.figure, e.move_figure]).filter(Boolean);
+  for (const figure of new Set(figures)) {
     new Image().src = figure;
   }
   outbox.flush();
@@ -220,7 +221,6 @@ function main() {
       $("side").textContent = entry.side_label.toUpperCase();
       const figure = $("figure");
       if (entry.figure) {
-        figure.src = entry.figure;
         figure.alt = `${entry.name}${entry.side_label ? `, ${entry.side_label}` : ""}`;
         figure.hidden = false;
       } else { figure.hidden = true; figure.removeAttribute("src"); }
@@ -239,6 +239,9 @@ function main() {
     // For the stylesheet: each phase its own colour and shape, told apart from across the room.
     if (guide.dataset.phase !== phase) guide.dataset.phase = phase;
     guide.classList.toggle("paused", snap.paused);
+    // While moving in, the body is shown going from the last pose into this one; then the pose.
+    const picture = !snap.inHold && entry.move_figure ? entry.move_figure : entry.figure;
+    if (picture && $("figure").getAttribute("src") !== picture) $("figure").src = picture;
     ring.setAttribute("stroke-dashoffset", (circumference * (1 - Math.min(1, left / span))).toFixed(1));
     // Before anything is said (the move in), the step's first words are shown already.
     const cue = snap.cue ? snap.cue.text : entry.cues.length ? entry.cues[0].text : "";
