@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from conftest import QUERY, Server
-from test_web import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Tab, play_data, stop_the_clock, until
+from test_web import ARTIFACTS, CHROMIUM, Tab, chromium, play_data, stop_the_clock, until
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/test installs it)"
@@ -115,11 +115,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 # -- measuring ---------------------------------------------------------------------------------
