@@ -49,27 +49,27 @@ class Body(NamedTuple):
 
 def rotation(flex: float, side: float, twist: float) -> Points:
     """The turn of one joint: twist about y, then side about x, then flex about z (degrees)."""
-    return _about_z(flex) @ _about_x(side) @ _about_y(twist)
+    return about_z(flex) @ about_x(side) @ about_y(twist)
 
 
-def _about_x(degrees: float) -> Points:
+def about_x(degrees: float) -> Points:
     c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
     return np.array([[1, 0, 0], [0, c, -s], [0, s, c]], dtype=float)
 
 
-def _about_y(degrees: float) -> Points:
+def about_y(degrees: float) -> Points:
     c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
     return np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]], dtype=float)
 
 
-def _about_z(degrees: float) -> Points:
+def about_z(degrees: float) -> Points:
     c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
     return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]], dtype=float)
 
 
 def body_turn(angles: dict[str, float]) -> Points:
     """The whole body's turn: roll about its own length, then lean forward, then turn."""
-    return _about_y(angles["turn"]) @ _about_z(-angles["lean"]) @ _about_y(angles["roll"])
+    return about_y(angles["turn"]) @ about_z(-angles["lean"]) @ about_y(angles["roll"])
 
 
 def joint_turn(name: str, angles: Angles, body: Skeleton) -> Points:

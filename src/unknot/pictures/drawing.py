@@ -28,7 +28,7 @@ import numpy as np
 from unknot.catalog.figure import Camera, Figure, Posture, mirrored
 from unknot.files import DATA
 from unknot.names import slug
-from unknot.pictures.body import Body, Shape, mat, pose_body
+from unknot.pictures.body import Body, Shape, about_x, about_y, mat, pose_body
 from unknot.routines.routine import SIDES
 
 if TYPE_CHECKING:
@@ -150,10 +150,7 @@ def _mirrored_posture(posture: Posture) -> Posture:
 
 def _eye(camera: Camera) -> NDArray[np.float64]:
     """World to view: turn about the vertical by the azimuth, then tip down by the elevation."""
-    a, e = math.radians(camera.azimuth), math.radians(-camera.elevation)
-    about_y = np.array([[math.cos(a), 0, math.sin(a)], [0, 1, 0], [-math.sin(a), 0, math.cos(a)]])
-    about_x = np.array([[1, 0, 0], [0, math.cos(e), -math.sin(e)], [0, math.sin(e), math.cos(e)]])
-    turned: NDArray[np.float64] = about_x @ about_y
+    turned: NDArray[np.float64] = about_x(-camera.elevation) @ about_y(camera.azimuth)
     return turned
 
 
