@@ -25,6 +25,15 @@ UNKNOT = str(Path(sys.executable).with_name("unknot"))  # the console script pip
 GUARD = 600.0
 # The web tests' plan: the issue's example.
 QUERY = "routine=after-long-run&tight=hips&tight=hamstrings&minutes=12"
+# The browser the web tests drive: Debian's, never a downloaded one. As the environment asks:
+# no sandbox as root, and none of Chromium's calls home.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]  # fmt: skip
+ARTIFACTS = Path(__file__).parent / "artifacts" / "web"  # screenshots, looked at by a person
 
 # The seed's sequence expanded with both legs, as DESIGN.md lists it: (pose, side).
 SIDE_BLOCK = [
@@ -230,3 +239,15 @@ def database(
         url = create_database(port, f"unknot_{os.getpid()}_{abs(hash(tmp_path)) % 10**8}")
     monkeypatch.setenv("UNKNOT_DATABASE_URL", url)
     return url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for one module's tests (tests/test_web.py, tests/test_player_screen.py)."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from conftest import QUERY, Server
-from test_web import ARTIFACTS, CHROMIUM, Tab, chromium, play_data, stop_the_clock, until
+from conftest import ARTIFACTS, CHROMIUM, QUERY, Server
+from test_web import Tab, play_data, stop_the_clock, until
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/test installs it)"
@@ -111,12 +111,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running = Server(folder, "--voice", "none", str(routine))  # silent: sizes, not sound
     yield running
     running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 # -- measuring ---------------------------------------------------------------------------------
@@ -233,9 +227,13 @@ def start(page: Page, server: Server, query: str) -> None:
     expect(page.locator("#step")).to_have_text(re.compile(r"^Step 2 of "))
 
 
-def to_the_hold(page: Page, move_seconds: float) -> None:
-    """Into the hold, and a second and a half on (its first cue said)."""
-    page.clock.run_for(int((move_seconds + 1.5) * 1000))
+def to_the_hold(page: Page, entry: dict[str, Any]) -> None:
+    """Into the hold, to the moment its first cue is said (from the step's own cues, plus one
+    redraw of the page's 250 ms), and on only once the page shows it."""
+    first = next(cue for cue in entry["cues"] if cue["kind"] == "hold")
+    page.clock.run_for(round((entry["transition_seconds"] + first["offset_seconds"]) * 1000) + 250)
+    expect(page.locator("#guide")).to_have_attribute("data-phase", "hold")
+    expect(page.locator("#cue")).to_have_text(first["text"])
 
 
 # -- the screen in each phase ------------------------------------------------------------------
@@ -253,7 +251,7 @@ def test_the_screen_reads_from_the_floor(
     shots: dict[str, dict[str, Any]] = {}
     for phase in PHASES:
         if phase == "hold":
-            to_the_hold(page, entry["transition_seconds"])
+            to_the_hold(page, entry)
         if phase == "paused":
             page.get_by_role("button", name="Pause").click()
         shots[phase] = shot = measure(page, phase)
@@ -296,7 +294,7 @@ def test_the_longest_name_and_a_three_figure_count_fit(
     entry = play_data(server, "routine=floor-long.yaml")["entries"][1]
     for phase in PHASES:
         if phase == "hold":
-            to_the_hold(page, entry["transition_seconds"])
+            to_the_hold(page, entry)
         if phase == "paused":
             page.get_by_role("button", name="Pause").click()
         shot = measure(page, phase)
@@ -333,7 +331,7 @@ def test_the_move_shows_the_body_going_into_the_pose_and_the_hold_the_pose(
     expect(figure).to_have_attribute("src", entry["move_figure"])
     until(page, "document.getElementById('figure').complete")
     assert page.evaluate("document.getElementById('figure').naturalWidth") > 0  # it was drawn
-    to_the_hold(page, entry["transition_seconds"])
+    to_the_hold(page, entry)
     expect(figure).to_have_attribute("src", entry["figure"])
     tab.context.close()
     assert tab.errors == []

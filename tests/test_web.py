@@ -17,7 +17,6 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,19 +31,10 @@ from playwright.sync_api import (
     Locator,
     Page,
     expect,
-    sync_playwright,
 )
 
-from conftest import GUARD, QUERY, Server
+from conftest import ARTIFACTS, CHROMIUM, GUARD, QUERY, Server
 
-CHROMIUM = "/usr/bin/chromium"
-# As the environment asks: no sandbox as root, and none of Chromium's calls home.
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]  # fmt: skip
-ARTIFACTS = Path(__file__).parent / "artifacts" / "web"
 PHONE = {"width": 360, "height": 780}
 LAPTOP = {"width": 1280, "height": 860}
 GUARD_MS = GUARD * 1000  # every Playwright wait (clicks, expect, wait_for_*) gives up only then
@@ -61,22 +51,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running = Server(tmp_path_factory.mktemp("web"), "--voice", "espeak")
     yield running
     running.stop()
-
-
-@contextmanager
-def chromium() -> Iterator[Browser]:
-    """Debian's Chromium, headless, for one module's tests (tests/test_player_screen.py too)."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 class Tab:
