@@ -102,7 +102,7 @@ def test_area_groups_and_plain_words_resolve_to_the_vocabulary() -> None:
     vocab = vocabulary()
     assert vocab.resolve_areas(["hips"]) == ["hip-flexors", "glutes", "outer-hips", "groin"]
     assert vocab.resolve_areas(["back"]) == ["lower-back", "upper-back", "side-body", "spine"]
-    assert vocab.resolve_areas(["legs"]) == ["calves", "hamstrings", "quads", "it-band"]
+    assert vocab.resolve_areas(["legs"]) == ["calves", "hamstrings", "quads", "it-band", "shins"]
     assert vocab.resolve_areas(["hip flexor", "lower back", "IT band", "adductors"]) == [
         "hip-flexors",
         "lower-back",

@@ -25,7 +25,7 @@ SIDES = ("right", "left")
 ANGLES = ("flex", "side", "twist")
 BODY_ANGLES = ("lean", "roll", "turn")
 # Props that hold the body up from below (the others stand beside it or hang from a hand).
-SUPPORTS = ("block", "bolster", "blanket", "pillow", "foam-roller", "chair")
+SUPPORTS = ("block", "bolster", "blanket", "pillow", "foam-roller", "chair", "ball")
 
 
 class Segment(NamedTuple):

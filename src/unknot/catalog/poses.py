@@ -43,13 +43,18 @@ _POSE_FIELDS = (
     "hold",
     "props",
     "level",
-    "avoid",
+    "intensity",
+    "traits",
+    "count",
     "description",
     "modifications",
     "substitutes",
     "cues",
 )
-_REQUIRED = tuple(f for f in _POSE_FIELDS if f not in ("sanskrit", "side_word", "aliases"))
+_OPTIONAL = ("sanskrit", "side_word", "aliases", "hold", "count", "traits")
+_REQUIRED = tuple(f for f in _POSE_FIELDS if f not in _OPTIONAL)
+COUNT_UNITS = ("reps", "breaths")
+MAX_COUNT = 100
 
 
 class Cues(NamedTuple):
@@ -58,6 +63,24 @@ class Cues(NamedTuple):
     enter: str
     hold: tuple[str, ...]
     exit: str
+
+
+class Count(NamedTuple):
+    """A pose done as a number of moves or breaths rather than held still: `low`-`high` of them,
+    one every `every` seconds. Its hold is the time they take."""
+
+    unit: str  # "reps" or "breaths"
+    low: int
+    high: int
+    every: int
+
+    def of(self, seconds: float) -> int:
+        """How many fit in `seconds`: at least one."""
+        return max(1, round(seconds / self.every))
+
+    def __str__(self) -> str:
+        many = f"{self.low}" if self.low == self.high else f"{self.low}-{self.high}"
+        return f"{many} {self.unit}"
 
 
 class Pose(NamedTuple):
@@ -71,12 +94,20 @@ class Pose(NamedTuple):
     hold: Hold
     props: tuple[str, ...]
     level: str
-    avoid: tuple[str, ...]
+    intensity: str  # gentle, moderate or deep: a session warms up before it goes deep
+    traits: tuple[str, ...]  # what it does that matters for safety, its position's included
+    avoid: tuple[str, ...]  # the conditions that rule out any of its traits (conditions.yaml)
     description: str
     modifications: tuple[str, ...]
     substitutes: tuple[str, ...]
     cues: Cues
+    count: Count | None = None  # done as reps or breaths, not held still
     figure: Figure | None = None  # how to draw it (figures/<slug>.yaml); every pose has one
+
+    @property
+    def dynamic(self) -> bool:
+        """Done as moves (reps or breaths) rather than a still hold."""
+        return self.count is not None
 
     @property
     def key_cue(self) -> str:
@@ -150,6 +181,49 @@ def _cues(field: Field) -> Cues:
     return Cues(fields["enter"].string(), tuple(hold), fields["exit"].string())
 
 
+def _count(field: Field) -> Count:
+    fields = field.mapping([*COUNT_UNITS, "every"], required=["every"])
+    units = [u for u in COUNT_UNITS if u in fields]
+    if len(units) != 1:
+        raise field.error(
+            "names no count" if not units else "names both reps and breaths",
+            "one of reps or breaths (8-12) and every: the seconds each takes",
+        )
+    counted = fields[units[0]]
+    hold = read_hold(counted)  # a count reads like a hold: 10, or 8-12
+    if hold.high > MAX_COUNT:
+        raise counted.error(f"{hold.high} is too many", f"at most {MAX_COUNT}")
+    every = fields["every"].integer(low=1, high=60)
+    return Count(units[0], hold.low, hold.high, every)
+
+
+def _traits(f: dict[str, Field], position: str, vocab: Vocabulary) -> tuple[str, ...]:
+    """The pose's own traits, and those its base position implies, in the vocabulary's order."""
+    given = f.get("traits")
+    empty = given is None or (given.kind == "seq" and not given.node.value)
+    named = set() if empty else set(_choices(given, list(vocab.traits), "trait"))  # type: ignore[arg-type]
+    named |= {t.name for t in vocab.traits.values() if position in t.implied_by}
+    return tuple(t for t in vocab.traits if t in named)
+
+
+def _avoid(traits: tuple[str, ...], vocab: Vocabulary) -> tuple[str, ...]:
+    return tuple(
+        c.name for c in vocab.conditions.values() if any(t in c.rules_out for t in traits)
+    )
+
+
+def _hold(f: dict[str, Field], field: Field) -> tuple[Hold, Count | None]:
+    if ("hold" in f) == ("count" in f):
+        raise field.error(
+            "gives both a hold and a count" if "hold" in f else "gives neither a hold nor a count",
+            "hold: seconds held still (20-30), or count: {reps: 8-12, every: 3} for moves",
+        )
+    if "hold" in f:
+        return read_hold(f["hold"]), None
+    count = _count(f["count"])
+    return Hold(count.low * count.every, count.high * count.every), count
+
+
 def _pose(f: dict[str, Field], field: Field, vocab: Vocabulary) -> Pose:
     per_side = f["per_side"].boolean()
     if per_side != ("side_word" in f):
@@ -166,22 +240,28 @@ def _pose(f: dict[str, Field], field: Field, vocab: Vocabulary) -> Pose:
             return ()
         return _choices(f[name], choices, what)
 
+    position = _choice(f["position"], list(vocab.positions), "position")
+    traits = _traits(f, position, vocab)
+    hold, count = _hold(f, field)
     return Pose(
         name=f["name"].string(),
         sanskrit=f["sanskrit"].string() if "sanskrit" in f else "",
         aliases=texts("aliases"),
-        position=_choice(f["position"], list(vocab.positions), "position"),
+        position=position,
         per_side=per_side,
         side_word=_choice(f["side_word"], vocab.side_words, "side word") if per_side else "",
         areas=_areas(f["areas"], vocab),
-        hold=read_hold(f["hold"]),
+        hold=hold,
         props=listed("props", vocab.props, "prop"),
         level=_choice(f["level"], vocab.levels, "level"),
-        avoid=listed("avoid", list(vocab.conditions), "condition"),
+        intensity=_choice(f["intensity"], vocab.intensities, "intensity"),
+        traits=traits,
+        avoid=_avoid(traits, vocab),
         description=f["description"].string(),
         modifications=texts("modifications"),
         substitutes=texts("substitutes"),
         cues=_cues(f["cues"]),
+        count=count,
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
-from unknot.names import NameIndex
+from unknot.names import NameIndex, did_you_mean
 
 if TYPE_CHECKING:
     from unknot.yamlfile import Field
@@ -22,6 +22,26 @@ class Term(NamedTuple):
     name: str
     label: str
     aliases: tuple[str, ...] = ()
+
+
+class Trait(NamedTuple):
+    """What a pose does that matters for safety (traits.yaml), and the positions that imply it."""
+
+    name: str
+    label: str
+    means: str
+    implied_by: tuple[str, ...] = ()
+
+
+class Condition(NamedTuple):
+    """A condition to be careful of: the traits it rules out, each with why, and when to see a
+    professional instead of stretching it."""
+
+    name: str
+    label: str
+    aliases: tuple[str, ...]
+    rules_out: dict[str, str]  # trait -> why
+    see: str
 
 
 class Group(NamedTuple):
@@ -56,17 +76,21 @@ class Vocabulary:
         self,
         areas: dict[str, Term],
         groups: dict[str, Group],
-        conditions: dict[str, Term],
+        conditions: dict[str, Condition],
         positions: dict[str, Position],
         transitions: Transitions,
         *,
+        traits: dict[str, Trait],
         levels: tuple[str, ...],
         side_words: tuple[str, ...],
         props: tuple[str, ...],
+        intensities: tuple[str, ...],
     ) -> None:
         self.areas = areas
         self.groups = groups
         self.conditions = conditions
+        self.traits = traits
+        self.intensities = intensities  # gentlest first
         self.positions = positions
         self.transitions = transitions
         self.levels = levels  # gentlest first: the order is what a plan's level compares
@@ -78,9 +102,17 @@ class Vocabulary:
             self.area_index.add(term.name, (term.name,), term.aliases)
         for group in groups.values():
             self.area_index.add(group.name, group.areas, group.aliases)
-        self.condition_index: NameIndex[Term] = NameIndex("condition")
+        self.condition_index: NameIndex[Condition] = NameIndex("condition")
         for term in conditions.values():
             self.condition_index.add(term.name, term, term.aliases)
+
+    def ruled_out(self, conditions: Iterable[str]) -> dict[str, list[str]]:
+        """Trait -> the conditions among `conditions` that rule it out."""
+        found: dict[str, list[str]] = {}
+        for name in conditions:
+            for trait in self.conditions[name].rules_out:
+                found.setdefault(trait, []).append(name)
+        return found
 
     def resolve_areas(self, names: Iterable[str], *, where: str = "", field: str = "") -> list[str]:
         """Canonical areas for the names a person used, groups expanded, in first-seen order."""
@@ -110,6 +142,43 @@ def _terms(root: Field, name: str) -> dict[str, Term]:
         )
         terms[key] = Term(key, fields["label"].string(), tuple(aliases))
     return terms
+
+
+def _traits(root: Field, positions: dict[str, Position]) -> dict[str, Trait]:
+    traits: dict[str, Trait] = {}
+    for key, field in root.items(expected="a mapping of traits"):
+        fields = field.mapping(["label", "means", "implied_by"], required=["label", "means"])
+        implied = fields["implied_by"].strings(expected="positions") if "implied_by" in fields else []
+        for position in implied:
+            if position not in positions:
+                raise fields["implied_by"].error(
+                    f"unknown position {position!r}", f"one of {', '.join(positions)}"
+                )
+        traits[key] = Trait(key, fields["label"].string(), fields["means"].string(), tuple(implied))
+    return traits
+
+
+def _conditions(root: Field, traits: dict[str, Trait]) -> dict[str, Condition]:
+    conditions: dict[str, Condition] = {}
+    for key, field in root.items(expected="a mapping of conditions"):
+        fields = field.mapping(
+            ["label", "aliases", "rules_out", "see"], required=["label", "rules_out", "see"]
+        )
+        aliases = fields["aliases"].strings(expected="names") if "aliases" in fields else []
+        rules_out: dict[str, str] = {}
+        for trait, why in fields["rules_out"].items(expected="a mapping of trait: why"):
+            if trait not in traits:
+                raise why.error(
+                    f"unknown trait {trait!r}{did_you_mean(trait, traits)}",
+                    "a trait of traits.yaml",
+                )
+            rules_out[trait] = why.string()
+        if not rules_out:
+            raise fields["rules_out"].error("is empty", "at least one trait it rules out")
+        conditions[key] = Condition(
+            key, fields["label"].string(), tuple(aliases), rules_out, fields["see"].string()
+        )
+    return conditions
 
 
 def _groups(root: Field, areas: dict[str, Term]) -> dict[str, Group]:
@@ -148,7 +217,8 @@ def _words(field: Field, what: str) -> tuple[str, ...]:
 
 
 VOCABULARY_FILES = tuple(
-    DATA / f for f in ("areas.yaml", "conditions.yaml", "positions.yaml", "pose-words.yaml")
+    DATA / f
+    for f in ("areas.yaml", "conditions.yaml", "traits.yaml", "positions.yaml", "pose-words.yaml")
 )
 
 
@@ -169,8 +239,6 @@ def read_vocabulary() -> Vocabulary:
     )
     areas = _terms(area_file["areas"], "areas")
     groups = _groups(area_file["groups"], areas) if "groups" in area_file else {}
-    condition_file = load(DATA / "conditions.yaml", what="condition vocabulary")
-    conditions = _terms(condition_file.mapping(["conditions"])["conditions"], "conditions")
     position_file = load(DATA / "positions.yaml", what="position vocabulary").mapping(
         ["positions", "transitions"], required=["positions", "transitions"]
     )
@@ -184,16 +252,25 @@ def read_vocabulary() -> Vocabulary:
         per_level=rule["per_level_seconds"].integer(low=0, high=60),
     )
     positions = _positions(position_file["positions"])
-    words = load(DATA / "pose-words.yaml", what="pose vocabulary").mapping(
-        ["levels", "side_words", "props"], required=["levels", "side_words", "props"]
+    trait_file = load(DATA / "traits.yaml", what="trait vocabulary").mapping(
+        ["traits"], required=["traits"]
     )
+    traits = _traits(trait_file["traits"], positions)
+    condition_file = load(DATA / "conditions.yaml", what="condition vocabulary").mapping(
+        ["conditions"], required=["conditions"]
+    )
+    conditions = _conditions(condition_file["conditions"], traits)
+    lists = ["levels", "side_words", "props", "intensities"]
+    words = load(DATA / "pose-words.yaml", what="pose vocabulary").mapping(lists, required=lists)
     return Vocabulary(
         areas,
         groups,
         conditions,
         positions,
         transitions,
+        traits=traits,
         levels=_words(words["levels"], "level"),
         side_words=_words(words["side_words"], "side word"),
         props=_words(words["props"], "prop"),
+        intensities=_words(words["intensities"], "intensity"),
     )

@@ -26,7 +26,7 @@ RING = 16  # points around each cross-section
 # A box's long side lies across the body (z) unless the figure says `along: x`.
 _BOXES = {"block": (0.043, 0.085, 0.13), "blanket": (0.26, 0.04, 0.3), "pillow": (0.2, 0.06, 0.3),
           "chair": (0.26, 0.26, 0.26)}  # fmt: skip
-_CYLINDERS = {"bolster": (0.065, 0.4), "foam-roller": (0.05, 0.5)}
+_CYLINDERS = {"bolster": (0.065, 0.4), "foam-roller": (0.05, 0.5), "ball": (0.035, 0.07)}
 WALL = (0.03, 1.0, 0.7)
 MAT = (0.012, 0.3, 0.3)  # thick, and the least it is wide and long
 
