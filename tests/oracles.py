@@ -10,7 +10,7 @@ from unknot.guide.timeline import expand
 from unknot.plan.layout import shaped_routine, units_of
 from unknot.plan.model import Option
 from unknot.plan.needs import Needs
-from unknot.plan.planner import problem
+from unknot.plan.planner import Problem, problem
 from unknot.plan.relief import Rules, score
 from unknot.routines.routine import Routine
 
@@ -18,8 +18,17 @@ from unknot.routines.routine import Routine
 def exhaustive_score(routine: Routine, needs: Needs, planner_rules: Rules | None = None) -> float:
     """The best score by trying every combination of options (every hold on the grid, every
     step kept or left out), each expanded into a real timeline and scored; -inf when none fits.
-    Only for routines small enough."""
+    When none fits with every demand (warm-up, doses), the last demand is given up and it tries
+    again, as the planner does. Only for routines small enough."""
     task = problem(routine, needs, planner_rules)
+    while True:
+        best = _exhaustive(task, needs)
+        if best > -math.inf or not task.demands:
+            return best
+        task = problem(routine, needs, planner_rules, len(task.demands) - 1)
+
+
+def _exhaustive(task: Problem, needs: Needs) -> float:
     units = [u for u in units_of(task.layout) if u.step is not None]
     choices: list[list[Option | None]] = []
     for unit in units:

@@ -195,7 +195,7 @@ def test_a_copy_of_the_catalog_loads_as_the_shipped_one(data: Path) -> None:
     [
         ("poses/pigeon.yaml", "hold: 30-90", "hold: a while", "hold", "not a hold"),
         ("poses/pigeon.yaml", "level: intermediate", "level: expert", "level", "unknown level"),
-        ("poses/pigeon.yaml", "avoid: [knees, hips]", "avoid: knees: hips", "", "bad YAML"),
+        ("poses/pigeon.yaml", "props: []", "props: knees: hips", "", "bad YAML"),
         ("poses/plow.yaml", "substitutes: [", "substitutes: [Pidgeon, ", "substitutes", "Pigeon"),
         ("poses/sphinx.yaml", "props: []", "props: [sofa]", "props[1]", "unknown prop 'sofa'"),
         (

@@ -37,3 +37,11 @@ def test_the_format_guides_example_is_a_valid_routine(
     result = run("validate", str(path))
     assert result.exit_code == 0, result.stderr
     assert "valid routine 'evening-unwind'" in result.stdout
+
+
+def test_the_safety_page_is_written_from_the_data_as_it_is_now() -> None:
+    from unknot.catalog.safety import document
+
+    page = (ROOT / "docs" / "safety.md").read_text(encoding="utf-8")
+    assert page == document(), "docs/safety.md is out of date: run scripts/safety-doc"
+    assert "### Pregnancy" in page and "Supported Fish" in page

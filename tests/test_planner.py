@@ -20,6 +20,7 @@ from click.testing import Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import unknot
 from oracles import exhaustive_score
 from unknot.catalog.poses import catalog
 from unknot.catalog.vocabulary import vocabulary
@@ -36,9 +37,7 @@ from unknot.routines.routine import PerSideBlock, Routine, read_routine, resolve
 from unknot.yamlfile import parse
 
 # A coarser grid than the shipped one, so that every combination can be tried in the tests.
-COARSE = relief.rules()._replace(
-    grid=(relief.GridBand(1800, 10),), longest_factor=1.5, longest_hold=60
-)
+COARSE = relief.rules()._replace(grid=(relief.GridBand(1800, 10),))
 AREAS = [*vocabulary().areas, "hips", "back", "legs"]
 
 
@@ -272,9 +271,9 @@ def test_any_needs_give_a_session_a_runner_can_trust(needs: Needs) -> None:
 )
 def test_the_routines_order_is_kept(tight: list[str], minutes: float) -> None:
     routine = resolve("after-long-run")
-    fitted = planner.plan(routine, read_needs(tight=tight, minutes=minutes))
+    fitted = planner.plan(routine, read_needs(tight=tight, minutes=minutes, level="advanced"))
     written = flatten(routine)
-    kept = flatten(fitted.routine)
+    kept = [n for n in flatten(fitted.routine) if n in written]  # poses brought in aside
     position = 0
     for name in kept:  # each kept step is found later in the written routine than the last
         position = written.index(name, position) + 1
@@ -294,9 +293,13 @@ def flatten(routine: Routine) -> list[str]:
 # -- what a runner sees ----------------------------------------------------------------------
 def test_no_needs_means_the_routine_as_written() -> None:
     routine = resolve("after-long-run")
-    fitted = planner.plan(routine, Needs())
+    fitted = planner.plan(routine, Needs(level="advanced"))
     assert fitted.timeline.to_json() == expand(routine).to_json()
     assert {d.status for d in fitted.decisions} == {"kept"}
+    # with no level named, the one advanced pose gives way to its substitute, and only it
+    default = planner.plan(routine, Needs())
+    changed = {d.pose: d.instead for d in default.decisions if d.status != "kept"}
+    assert changed == {"Plow": "Knees-to-Chest"}
 
 
 def test_the_short_morning_keeps_the_hips_and_both_sides() -> None:
@@ -344,7 +347,8 @@ def test_plan_says_why_in_words(run: Callable[..., Result]) -> None:
 def test_spare_minutes_lengthen_holds_and_shorten_nothing() -> None:
     routine = resolve("after-long-run")
     written = expand(routine)
-    fitted = planner.plan(routine, read_needs(minutes=written.total / 60 + 5, tight=["calves:3"]))
+    needs = read_needs(minutes=written.total / 60 + 5, tight=["calves:3"], level="advanced")
+    fitted = planner.plan(routine, needs)
     assert written.total < fitted.timeline.total <= written.total + 300
     assert all(d.status in {"kept", "lengthened"} for d in fitted.decisions)
     longer = [d.pose for d in fitted.decisions if d.status == "lengthened"]
@@ -353,7 +357,7 @@ def test_spare_minutes_lengthen_holds_and_shorten_nothing() -> None:
 
 def test_tight_alone_reshapes_holds_within_the_same_length() -> None:
     routine = resolve("after-long-run")
-    fitted = planner.plan(routine, read_needs(tight=["hamstrings:3"]))
+    fitted = planner.plan(routine, read_needs(tight=["hamstrings:3"], level="advanced"))
     assert fitted.timeline.total <= expand(routine).total
     assert all(d.kept for d in fitted.decisions)
     fold = next(
@@ -390,6 +394,7 @@ def test_unknown_needs_get_one_line_and_status_2(run: Callable[..., Result]) -> 
         ("--avoid", "kneez"): "--avoid: unknown condition 'kneez' (did you mean 'knees'?)",
         ("--level", "beginer"): "--level: unknown level 'beginer' (did you mean 'beginner'?)",
         ("--skip", "pidgeon"): "--skip: unknown pose 'pidgeon' (did you mean 'Pigeon'?)",
+        ("--props", "blok"): "--props: unknown prop 'blok' (did you mean 'block'?)",
         ("--with", "foam-rollin"): "unknown routine 'foam-rollin' (did you mean 'foam-rolling'?)",
         ("--minutes", "0"): "--minutes: '0' is not a number from 1 to 240",
     }
@@ -471,3 +476,33 @@ def test_a_planned_session_needs_no_numpy(own_cache: Path) -> None:
     for _ in range(2):  # searched, then found in the cache
         subprocess.run([sys.executable, "-c", code], check=True)
     assert list(own_cache.glob("plan-*.pickle"))
+
+
+def test_the_props_at_hand_rule_out_a_pose_that_needs_another(run: Callable[..., Result]) -> None:
+    with_all = unknot.fit(unknot.routine("after-long-run"), read_needs())
+    assert "Supported Fish" in {e.name for e in with_all.timeline}  # it needs a block
+    for props in (["none"], ["strap,roller"]):
+        plan = unknot.fit(unknot.routine("after-long-run"), read_needs(props=props))
+        held = [e.pose for e in plan.timeline if e.pose]
+        assert all(set(p.props) <= {"wall", "strap", "foam-roller"} for p in held)
+        fish = next(d for d in plan.decisions if d.pose == "Supported Fish")
+        assert "needs a block" in fish.reason
+    result = run("plan", "after-long-run", "--props", "block,roller")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_an_advanced_pose_comes_only_when_asked_for() -> None:
+    routine = unknot.routine("after-long-run")
+    for level in (None, "beginner", "intermediate"):
+        for minutes in (None, 10, 30):
+            plan = unknot.fit(routine, read_needs(level=level, minutes=minutes, tight=["neck"]))
+            assert all(e.pose.level != "advanced" for e in plan.timeline if e.pose), level
+    asked = unknot.fit(routine, read_needs(level="advanced"))
+    assert "Plow" in {e.name for e in asked.timeline}
+
+
+def test_a_named_area_the_routine_cannot_serve_brings_a_catalog_pose_in() -> None:
+    plan = unknot.fit(unknot.routine("foam-rolling"), read_needs(tight=["hip-flexors"], minutes=15))
+    added = [d for d in plan.decisions if d.status == Status.ADDED]
+    assert added and "brought in" in added[0].reason
+    assert plan.doses["hip-flexors"] >= 60

@@ -218,7 +218,7 @@ def test_full_screen_session_shows_every_step_in_order(entries: list[Entry]) -> 
 
     child = pexpect.spawn(
         UNKNOT,
-        ["go", "after-long-run", "--speed", "100"],
+        ["go", "after-long-run", "--speed", "100", "--level", "advanced"],  # the seed, Plow too
         dimensions=(ROWS, COLUMNS),
         env=terminal_env(),
         encoding="utf-8",
@@ -600,7 +600,7 @@ PLAIN = re.compile(r"(\d+):(\d\d)  (.+?) · hold (\d+) s · (.+) · next: (.+)")
 
 def test_plain_mode_prints_one_line_per_step(entries: list[Entry]) -> None:
     done = subprocess.run(
-        [UNKNOT, "go", "after-long-run", "--speed", "200"],
+        [UNKNOT, "go", "after-long-run", "--speed", "200", "--level", "advanced"],
         capture_output=True,
         text=True,
         timeout=GUARD,

@@ -142,7 +142,7 @@ def test_rest_steps_and_notes(write_routine: Callable[..., Path]) -> None:
 
 
 def test_plan_json_matches_the_documented_shape(run: Callable[..., Result]) -> None:
-    result = run("plan", "after-long-run", "--json")
+    result = run("plan", "after-long-run", "--json", "--level", "advanced")  # as written
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["routine"] == "after-long-run"
@@ -157,7 +157,7 @@ def test_plan_json_matches_the_documented_shape(run: Callable[..., Result]) -> N
 
 
 def test_plan_prints_clock_offsets_and_the_total(run: Callable[..., Result]) -> None:
-    result = run("plan", "after-long-run", "--hold", "30")
+    result = run("plan", "after-long-run", "--hold", "30", "--level", "advanced")
     assert result.exit_code == 0
     total = expand(resolve("after-long-run"), hold=30).total
     assert f"Total {total // 60}:{total % 60:02d} ({total} s), {STEPS} steps." in result.stdout

@@ -54,6 +54,7 @@ _POSE_FIELDS = (
 _OPTIONAL = ("sanskrit", "side_word", "aliases", "hold", "count", "traits")
 _REQUIRED = tuple(f for f in _POSE_FIELDS if f not in _OPTIONAL)
 COUNT_UNITS = ("reps", "breaths")
+ROLLING_PROPS = ("foam-roller", "ball")  # a pose on one of these rolls the muscle
 MAX_COUNT = 100
 
 
@@ -101,13 +102,18 @@ class Pose(NamedTuple):
     modifications: tuple[str, ...]
     substitutes: tuple[str, ...]
     cues: Cues
-    count: Count | None = None  # done as reps or breaths, not held still
+    counted: Count | None = None  # done as reps or breaths, not held still
     figure: Figure | None = None  # how to draw it (figures/<slug>.yaml); every pose has one
 
     @property
     def dynamic(self) -> bool:
         """Done as moves (reps or breaths) rather than a still hold."""
-        return self.count is not None
+        return self.counted is not None
+
+    @property
+    def rolls(self) -> bool:
+        """Done on a foam roller or a ball pressed into the muscle, rather than stretched."""
+        return any(p in ROLLING_PROPS for p in self.props)
 
     @property
     def key_cue(self) -> str:
@@ -207,9 +213,7 @@ def _traits(f: dict[str, Field], position: str, vocab: Vocabulary) -> tuple[str,
 
 
 def _avoid(traits: tuple[str, ...], vocab: Vocabulary) -> tuple[str, ...]:
-    return tuple(
-        c.name for c in vocab.conditions.values() if any(t in c.rules_out for t in traits)
-    )
+    return tuple(c.name for c in vocab.conditions.values() if any(t in c.rules_out for t in traits))
 
 
 def _hold(f: dict[str, Field], field: Field) -> tuple[Hold, Count | None]:
@@ -261,7 +265,7 @@ def _pose(f: dict[str, Field], field: Field, vocab: Vocabulary) -> Pose:
         modifications=texts("modifications"),
         substitutes=texts("substitutes"),
         cues=_cues(f["cues"]),
-        count=count,
+        counted=count,
     )
 
 

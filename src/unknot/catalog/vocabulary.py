@@ -103,8 +103,8 @@ class Vocabulary:
         for group in groups.values():
             self.area_index.add(group.name, group.areas, group.aliases)
         self.condition_index: NameIndex[Condition] = NameIndex("condition")
-        for term in conditions.values():
-            self.condition_index.add(term.name, term, term.aliases)
+        for condition in conditions.values():
+            self.condition_index.add(condition.name, condition, condition.aliases)
 
     def ruled_out(self, conditions: Iterable[str]) -> dict[str, list[str]]:
         """Trait -> the conditions among `conditions` that rule it out."""
@@ -148,7 +148,9 @@ def _traits(root: Field, positions: dict[str, Position]) -> dict[str, Trait]:
     traits: dict[str, Trait] = {}
     for key, field in root.items(expected="a mapping of traits"):
         fields = field.mapping(["label", "means", "implied_by"], required=["label", "means"])
-        implied = fields["implied_by"].strings(expected="positions") if "implied_by" in fields else []
+        implied = (
+            fields["implied_by"].strings(expected="positions") if "implied_by" in fields else []
+        )
         for position in implied:
             if position not in positions:
                 raise fields["implied_by"].error(

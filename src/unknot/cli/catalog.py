@@ -95,6 +95,13 @@ def pose_json(pose: Pose) -> dict[str, Any]:
         "hold": {"min_seconds": pose.hold.low, "max_seconds": pose.hold.high},
         "props": list(pose.props),
         "level": pose.level,
+        "intensity": pose.intensity,
+        "traits": list(pose.traits),
+        "count": (
+            {pose.counted.unit: [pose.counted.low, pose.counted.high], "every": pose.counted.every}
+            if pose.counted
+            else None
+        ),
         "avoid": list(pose.avoid),
         "description": pose.description,
         "modifications": list(pose.modifications),
@@ -107,6 +114,7 @@ def pose_panel(pose: Pose) -> Any:
     from rich.panel import Panel
     from rich.text import Text
 
+    vocab = unknot.vocabulary()
     text = Text()
     heading = pose.name + (f"  ({pose.sanskrit})" if pose.sanskrit else "")
     text.append(heading + "\n", style="bold")
@@ -116,10 +124,11 @@ def pose_panel(pose: Pose) -> Any:
         ("Position", pose.position),
         ("Sides", f"once per {pose.side_word}" if pose.per_side else "both together"),
         ("Stretches", ", ".join(f"{a} ({w})" for a, w in pose.areas.items()) or "nothing: a rest"),
-        ("Hold", f"{pose.hold} s"),
-        ("Level", pose.level),
+        ("Hold", f"{pose.counted}, about {pose.hold} s" if pose.counted else f"{pose.hold} s"),
+        ("Level", f"{pose.level}, {pose.intensity}"),
         ("Props", ", ".join(pose.props) or "none"),
-        ("Avoid with", ", ".join(pose.avoid) or "nothing listed"),
+        ("Safety", ", ".join(vocab.traits[t].label.lower() for t in pose.traits) or "nothing"),
+        ("Avoid with", ", ".join(vocab.conditions[c].label for c in pose.avoid) or "nothing"),
         ("Instead", ", ".join(pose.substitutes) or "none listed"),
     ]
     for label, value in facts:

@@ -98,7 +98,15 @@ def routine_options(command: F) -> F:
     @click.option(
         "--level",
         metavar="LEVEL",
-        help="beginner, intermediate or advanced: harder poses get a gentler substitute.",
+        help="beginner, intermediate or advanced: harder poses get a gentler substitute; "
+        "advanced poses come only with --level advanced.",
+    )
+    @click.option(
+        "--props",
+        multiple=True,
+        metavar="PROP,...|none",
+        help="The props you have (block, strap, bolster, roller, ...; none for just a mat and a "
+        "wall): poses that need another are replaced or left out.",
     )
     @click.option("--hold", metavar="SECONDS", help="Default hold in seconds.")
     @click.option("--first-side", metavar="right|left", help="Side that per-side work starts on.")
@@ -117,7 +125,9 @@ def routine_options(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-NEEDS_OPTIONS = ("tight", "minutes", "skip", "avoid", "level", "hold", "first_side", "extra")
+NEEDS_OPTIONS = (
+    "tight", "minutes", "skip", "avoid", "level", "hold", "first_side", "extra", "props",
+)  # fmt: skip
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the data as JSON.")
 FILE = click.Path(dir_okay=False, path_type=str)

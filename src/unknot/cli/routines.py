@@ -161,6 +161,9 @@ def print_why(plan: Plan) -> None:
     if plan.area_seconds:
         covered = ", ".join(f"{a} {unknot.clock(s)}" for a, s in plan.area_seconds.items())
         click.echo(f"Time stretching what you named: {covered}.")
+    if plan.doses:
+        held = ", ".join(f"{a} {unknot.clock(s)}" for a, s in plan.doses.items())
+        click.echo(f"Held in a real stretch of what you named, each side: {held}.")
     left_out = [d.pose for d in plan.decisions if not d.kept]
     if left_out:
         click.echo(f"Left out: {', '.join(left_out)}.")

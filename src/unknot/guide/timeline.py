@@ -338,7 +338,10 @@ def _cues(slot: _Slot, transition: int, *, first: bool, last: bool, index: int) 
         cues.append(Cue(settled, CueKind.HOLD, slot.pose.key_cue))
     if slot.note:
         cues.append(Cue(settled, CueKind.NOTE, slot.note))
-    cues.extend(_hold_cues(slot, index, last=last))
+    later = _hold_cues(slot, index, last=last)
+    if first and not later:  # a hold too short for a later cue: the safety words come now
+        cues.append(Cue(settled, CueKind.NOTE, _phrase("safety")))
+    cues.extend(later)
     if last:  # said while there is still time to hear it, not after the session has ended
         cues.append(Cue(max(settled, slot.hold - END_CUE_LEAD), CueKind.END, _phrase("end")))
     elif slot.hold >= 5 * COUNTDOWN_SECONDS:
@@ -352,6 +355,8 @@ def _hold_cues(slot: _Slot, index: int, *, last: bool) -> list[Cue]:
     gap = max(CUE_GAP_SECONDS, slot.hold // 6)
     times = list(range(gap, quiet_end + 1, gap))
     extra = list(slot.pose.cues.hold[1:]) if slot.pose else []
+    if index == 0:  # once a session, at the first moment the voice is free in a hold
+        extra.insert(0, _phrase("safety"))
     breath = _phrases("breath")
     cues: list[Cue] = []
     for n, offset in enumerate(times):

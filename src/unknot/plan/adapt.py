@@ -1,8 +1,13 @@
 """A step adapted to today: a pose skipped, or replaced when it does not suit the person.
 
-A skipped pose is left out; a pose that is not advised for a condition to avoid, or above the
-person's level, is replaced by the first of its catalog substitutes that suits (and is not in
-the session already), or left out when none does.
+A pose does not suit when a condition to avoid rules out one of its traits (conditions.yaml says
+which and why), when it is above the person's level (an advanced pose comes only with `--level
+advanced`), or when it needs a prop the person does not have. It is then replaced by the pose
+that serves best in its place: one that suits, works the pose's main area, goes no deeper and
+starts from the nearest position (the pose's own listed substitutes first among equals); never
+an inversion, and of the same kind: a rest for a rest, a drill for a drill, a roll for a roll, a
+stretch for a stretch. The substitute brings its own hold. With no such pose in the catalog, the
+step is left out.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from unknot.plan.needs import Needs
 from unknot.routines.routine import FlowStep, PoseStep, RestStep
 
 Written = PoseStep | FlowStep | RestStep  # a step as written, outside or inside a per-side block
+NEVER_IN_PLACE_OF_ANOTHER = ("inversion",)  # a trait no substitute may have: never as filler
 
 
 class Change(NamedTuple):
@@ -32,43 +38,82 @@ def adapt_pose(pose: Pose, needs: Needs, used: set[str]) -> Change:
     problem = unsuited(pose, needs)
     if not problem:
         return Change(pose)
-    taken = ""
-    for name in pose.substitutes:
-        substitute = catalog().find(name)
-        if substitute.name in needs.skip or unsuited(substitute, needs):
-            continue
-        if substitute.name in used:  # the same pose again and again is no session
-            taken = taken or substitute.name
-            continue
-        used.add(substitute.name)
-        return Change(substitute, pose.name, f"{problem}; {substitute.name} instead")
-    if taken:
-        return Change(
-            None, reason=f"{problem}, and its substitute {taken} is in the session already"
-        )
-    return Change(None, reason=f"{problem}, and no substitute suits")
+    substitute = nearest(pose, needs, used)
+    if substitute is None:
+        return Change(None, reason=f"{problem}, and no pose in the catalog suits in its place")
+    used.add(substitute.name)
+    return Change(substitute, pose.name, f"{problem}; {substitute.name} instead")
 
 
 def unsuited(pose: Pose, needs: Needs) -> str:
     """Why the pose does not suit the person, in words ('' when it does)."""
-    cautions = [c for c in pose.avoid if c in needs.avoid]
-    if cautions:
-        return f"not advised for {', '.join(c.replace('-', ' ') for c in cautions)}"
-    levels = vocabulary().levels
+    vocab = vocabulary()
+    for name in needs.avoid:
+        condition = vocab.conditions[name]
+        traits = [t for t in pose.traits if t in condition.rules_out]
+        if traits:
+            what = ", ".join(vocab.traits[t].label.lower() for t in traits)
+            return f"not advised with {condition.label.lower()} ({what})"
+    levels = vocab.levels
     if needs.level and levels.index(pose.level) > levels.index(needs.level):
         return f"{pose.level}, above {needs.level}"
+    if not needs.level and pose.level == levels[-1]:
+        return f"{pose.level}: only with --level {pose.level}"
+    lacking = needs.lacks(pose.props)
+    if lacking:
+        return f"needs a {' and a '.join(p.replace('-', ' ') for p in lacking)}, not at hand"
     return ""
+
+
+def nearest(pose: Pose, needs: Needs, used: set[str]) -> Pose | None:
+    """The pose that serves best in `pose`'s place (see the module's docstring), or None."""
+    main = {a for a, w in pose.areas.items() if w == max(pose.areas.values())}
+    levels = {k: p.level for k, p in vocabulary().positions.items()}
+    listed = {name: n for n, name in enumerate(pose.substitutes)}
+    intensities = vocabulary().intensities
+    best: tuple[tuple[float, ...], Pose] | None = None
+    for order, other in enumerate(catalog()):
+        if other.name == pose.name or other.name in used or other.name in needs.skip:
+            continue
+        if (bool(other.areas), other.dynamic, other.rolls) != (
+            bool(pose.areas),
+            pose.dynamic,
+            pose.rolls,
+        ):
+            continue  # a rest for a rest, a drill for a drill, a roll for a roll
+        if main and not main & set(other.areas):
+            continue
+        if intensities.index(other.intensity) > intensities.index(pose.intensity):
+            continue  # never deeper than the pose it stands in for
+        if any(t in other.traits for t in NEVER_IN_PLACE_OF_ANOTHER) or unsuited(other, needs):
+            continue
+        shared = sum(min(w, other.areas[a]) for a, w in pose.areas.items() if a in other.areas)
+        rank = (
+            abs(levels[pose.position] - levels[other.position]),
+            0 if other.position == pose.position else 1,
+            listed.get(other.name, len(listed)),
+            -shared,
+            order,
+        )
+        if best is None or rank < best[0]:
+            best = (rank, other)
+    return best[1] if best else None
 
 
 def adapt_step(step: Written, needs: Needs, used: set[str]) -> tuple[Written | None, list[Change]]:
     """The step as it will be done (None: left out), and what was changed in it.
 
-    A flow keeps the poses that suit; with one left it is a pose step, with none it is left out."""
+    A flow keeps the poses that suit; with one left it is a pose step, with none it is left out.
+    A substitute for a pose step brings its own hold."""
     if isinstance(step, RestStep):
         return step, []
     if isinstance(step, PoseStep):
         change = adapt_pose(step.pose, needs, used)
-        return (step._replace(pose=change.pose) if change.pose else None), [change]
+        if change.pose is None:
+            return None, [change]
+        if change.substitute_for:
+            return step._replace(pose=change.pose, hold=change.pose.hold), [change]
+        return step, [change]
     changes = [adapt_pose(p, needs, used) for p in step.poses]
     poses = tuple(c.pose for c in changes if c.pose)
     if len(poses) >= 2:

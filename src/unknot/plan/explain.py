@@ -22,6 +22,7 @@ class Status(StrEnum):
     SHORTENED = "shortened"
     LENGTHENED = "lengthened"
     SUBSTITUTED = "substituted"
+    ADDED = "added"
     LEFT_OUT = "left out"
 
 
@@ -60,6 +61,8 @@ def decide(unit: Unit, ctx: Context, budget: int | None, named: dict[str, set[st
     name = _written_name(written)
     substitutes = [c for c in unit.changes if c.substitute_for]
     instead = ", ".join(c.pose.name for c in substitutes if c.pose)
+    if unit.added and unit.choice is not None:
+        return Decision(name, Status.ADDED, unit.added, written_hold, unit.choice.hold)
     if unit.step is None:
         reasons = "; ".join(c.reason for c in unit.changes if c.reason) or "left out"
         return Decision(name, Status.LEFT_OUT, reasons, written_hold, None)
@@ -140,6 +143,23 @@ def area_seconds(timeline: Timeline, named: Sequence[str]) -> dict[str, int]:
             if entry.pose and areas & set(entry.pose.areas):
                 seconds[name] += entry.hold
     return seconds
+
+
+def dose_seconds(timeline: Timeline, named: Sequence[str], least: int) -> dict[str, int]:
+    """Seconds each named area or group is held in a real stretch (a pose that works it at weight
+    `least` or more), on the side that gets less: what the dose is measured by."""
+    vocab = vocabulary()
+    held: dict[str, int] = {}
+    for name in named:
+        areas = set(vocab.resolve_areas([name]))
+        sides = {"right": 0, "left": 0}
+        for entry in timeline:
+            pose = entry.pose
+            if pose and max((w for a, w in pose.areas.items() if a in areas), default=0) >= least:
+                for side in (entry.side,) if entry.side else tuple(sides):
+                    sides[side] += entry.hold
+        held[name] = min(sides.values())
+    return held
 
 
 def favoured(named: Sequence[str], weights: dict[str, int], as_said: bool) -> str:

@@ -23,6 +23,8 @@ class Unit:
         self.step, self.changes = adapt_step(written, needs, used)
         self.choice: Option | None = None
         self.required = False  # the search may not leave it out
+        self.least_hold = 0  # the shortest hold the search may give it (a dose, a warm-up)
+        self.added = ""  # why the planner brought it in from the catalog ("": written so)
 
 
 class Block:

@@ -1,6 +1,7 @@
 """What a person brings today: tight areas (weighted), the minutes they have, poses to skip,
-conditions to avoid, their level, and the holds and sides they prefer. Parsed from the command
-line's words and checked against the vocabularies, with a did-you-mean for every unknown name."""
+conditions to avoid, their level, the props at hand, and the holds and sides they prefer.
+Parsed from the command line's words and checked against the vocabularies, with a did-you-mean
+for every unknown name."""
 
 from __future__ import annotations
 
@@ -21,6 +22,13 @@ MINUTES = (1, MAX_SESSION_MINUTES)  # the minutes a session may be given
 SPEED = (0.01, 1000)  # how many times faster than real time a session may run (for practice)
 HOLD_SECONDS = (1, MAX_HOLD_SECONDS)  # a default hold, in seconds
 SIDES = ("right", "left")
+# A wall (or a door frame) is in every home: --props never rules out a pose for one.
+ALWAYS_AT_HAND = ("wall",)
+PROP_ALIASES = {
+    "foam-roller": ("roller",),
+    "ball": ("massage ball", "tennis ball", "lacrosse ball"),
+}
+NOTHING_AT_HAND = ("none", "nothing", "no props")  # --props none: only the floor and a wall
 
 
 class Needs(NamedTuple):
@@ -33,6 +41,13 @@ class Needs(NamedTuple):
     hold: int | None = None
     first_side: str | None = None
     extra: tuple[str, ...] = ()  # routines done before this one (--with)
+    props: tuple[str, ...] | None = None  # the props at hand (--props); None: any
+
+    def lacks(self, props: Iterable[str]) -> list[str]:
+        """The props among `props` the person does not have at hand."""
+        if self.props is None:
+            return []
+        return [p for p in props if p not in self.props and p not in ALWAYS_AT_HAND]
 
     @property
     def shapes(self) -> bool:
@@ -63,6 +78,23 @@ def parse_conditions(values: Iterable[str]) -> tuple[str, ...]:
         return ()
     index = vocabulary().condition_index
     return tuple(dict.fromkeys(index.find(w, field="avoid").name for w in named))
+
+
+def parse_props(values: Iterable[str]) -> tuple[str, ...] | None:
+    """`block,strap` -> the props at hand; `none` -> no props at all; nothing given -> None."""
+    named = words(values)
+    if not named:
+        return None
+    index: NameIndex[str] = NameIndex("prop")
+    for prop in vocabulary().props:
+        aliases = (prop + "s", *PROP_ALIASES.get(prop, ()))
+        index.add(prop, prop, (*aliases, *(a + "s" for a in PROP_ALIASES.get(prop, ()))))
+    found: list[str] = []
+    for word in named:
+        if word.lower() in (*NOTHING_AT_HAND, "mat"):  # a mat is not a prop: every pose has one
+            continue
+        found.append(index.find(word, field="props"))
+    return tuple(dict.fromkeys(found))
 
 
 def parse_level(value: str | None) -> str | None:
@@ -121,6 +153,7 @@ def read_needs(
     hold: int | str | None = None,
     first_side: str | None = None,
     extra: Iterable[str] = (),
+    props: Iterable[str] = (),
 ) -> Needs:
     """Needs from a person's words (the command line's options, a web form's fields): every
     value checked here, once, and any mistake an error naming its field."""
@@ -140,4 +173,5 @@ def read_needs(
         hold=None if held is None else int(held),
         first_side=parse_side(first_side),
         extra=parse_extra(extra),
+        props=parse_props(props),
     )

@@ -1,8 +1,9 @@
 """The ways a step may be done, on the planner's grid of holds, and what each costs and brings.
 
 Holds run from the low end of the written range (a resting pose may come down to the shortest
-rest) up to a multiple of its high end (at most the longest hold; a resting pose keeps its
-written high end), on the grid of data/planner.yaml; a flow may also run fewer rounds. The cost
+rest) up to the high end of the written range or of the pose's own range, whichever is longer
+(an inversion keeps its written hold), on the grid of data/planner.yaml; a flow may also run
+fewer rounds. The cost
 of an option is the timeline's seconds (moves between the step's own entries included), its
 value the relief of its entries.
 """
@@ -38,7 +39,9 @@ def hold_choices(pose: Pose | None, written: Hold, r: Rules) -> list[int]:
     if pose is not None and not pose.areas:  # a resting pose: shorter when time is short
         low = min(written.low, r.shortest_rest)
         return sorted(set(hold_grid(low, written.high, r)) | {written.seconds})
-    high = max(written.high, min(r.longest_hold, round(written.high * r.longest_factor)))
+    if pose is not None and "inversion" in pose.traits:  # never lengthened to fill time
+        return [written.seconds]
+    high = max(written.high, pose.hold.high if pose is not None else 0)
     return sorted(set(hold_grid(written.low, high, r)) | {written.seconds})
 
 

@@ -42,10 +42,12 @@ from unknot.catalog.vocabulary import vocabulary
 from unknot.errors import UnknotError
 from unknot.guide.timeline import PHRASES_FILE, Timeline, expand
 from unknot.plan.adapt import Change
+from unknot.plan.doses import Demand, apply, demands
 from unknot.plan.explain import (
     Decision,
     area_seconds,
     decide,
+    dose_seconds,
     favoured,
     in_minutes,
     named_sets,
@@ -59,7 +61,7 @@ from unknot.plan.layout import (
     shaped_routine,
     units_of,
 )
-from unknot.plan.model import Context, Shape
+from unknot.plan.model import Context, Option, Shape
 from unknot.plan.needs import Needs, parse_tight
 from unknot.plan.relief import Rules, area_weights, rules, score
 from unknot.routines.routine import (
@@ -92,6 +94,7 @@ class Plan(NamedTuple):
     score: float
     area_seconds: dict[str, int]  # seconds of hold each named area or group gets
     favoured: str = ""  # what the plan favours, in words: "hips x3 and hamstrings (yours)"
+    doses: dict[str, int] = {}  # noqa: RUF012 - per named area: seconds in a real stretch, each side
 
     def to_json(self) -> dict[str, Any]:
         data = self.timeline.to_json()
@@ -111,6 +114,7 @@ class Plan(NamedTuple):
         ]
         data["areas"] = {a: {"seconds": s} for a, s in self.area_seconds.items()}
         data["favoured"] = self.favoured
+        data["doses"] = {a: {"seconds_each_side": s} for a, s in self.doses.items()}
         return data
 
 
@@ -125,6 +129,7 @@ class Problem(NamedTuple):
     optimise: bool  # False: the routine as written (after skips and substitutes)
     keep_all: bool  # no step may be left out
     at_least_written: bool  # no hold may be shorter than written
+    demands: tuple[Demand, ...] = ()  # what the session owes (a warm-up, doses), kept
 
     def options(self, unit: Unit, *, both_sides: bool = False) -> Shape:
         """The step's options on the planner's grid, as the search may choose them."""
@@ -132,14 +137,12 @@ class Problem(NamedTuple):
 
         assert unit.step is not None and unit.choice is not None
         found = shape(unit.step, self.ctx, both_sides=both_sides)
-        if not self.at_least_written:
-            return found
-        written = unit.choice
+        least = Option(unit.least_hold, 0)
+        if self.at_least_written:
+            least = Option(max(least.hold, unit.choice.hold), unit.choice.rounds)
         return found._replace(
             options=[
-                o
-                for o in found.options
-                if o[0].hold >= written.hold and o[0].rounds >= written.rounds
+                o for o in found.options if o[0].hold >= least.hold and o[0].rounds >= least.rounds
             ]
         )
 
@@ -147,8 +150,11 @@ class Problem(NamedTuple):
         return not (self.keep_all or unit.required)
 
 
-def problem(routine: Routine, needs: Needs, planner_rules: Rules | None = None) -> Problem:
-    """Adapt the routine to the needs and say what the search may do with it."""
+def problem(
+    routine: Routine, needs: Needs, planner_rules: Rules | None = None, owed: int | None = None
+) -> Problem:
+    """Adapt the routine to the needs and say what the search may do with it; `owed` is how many
+    of the session's demands (`doses`) it keeps, in their order (None: every one)."""
     routine = _prepend(routine, needs.extra) if needs.extra else routine
     ctx = Context(needs, routine, area_weights(needs, routine), planner_rules or rules(), {})
     layout = lay_out(routine, needs)
@@ -161,11 +167,21 @@ def problem(routine: Routine, needs: Needs, planner_rules: Rules | None = None) 
         )
     keep_as_written(layout, ctx)
     optimise = budget is not None or bool(needs.tight)
+    found: list[Demand] = []
+    if optimise:
+        used = {p.name for p in routine.poses()}
+        used |= {c.pose.name for u in units_of(layout) for c in u.changes if c.pose}
+        found = demands(layout, ctx, used)
+        kept = found[: len(found) if owed is None else owed]
+        keep = {id(u) for d in kept for u, _ in d.holds}
+        layout[:] = [i for i in layout if not (isinstance(i, Unit) and i.added) or id(i) in keep]
+        apply(kept)
+        found = kept
     written = expand(shaped_routine(routine, layout, True)).total if optimise else 0
     spare = budget is not None and budget >= written
     keep_all = budget is None or spare  # share out the routine's own time, or more
     limit = budget if budget is not None else written
-    return Problem(routine, layout, ctx, budget, limit, optimise, keep_all, spare)
+    return Problem(routine, layout, ctx, budget, limit, optimise, keep_all, spare, tuple(found))
 
 
 def plan(routine: Routine, needs: Needs, planner_rules: Rules | None = None) -> Plan:
@@ -202,8 +218,15 @@ def _remembered(routine: Routine, needs: Needs, planner_rules: Rules) -> Plan:
 
 def _fit(routine: Routine, needs: Needs, planner_rules: Rules | None) -> Plan:
     task = problem(routine, needs, planner_rules)
+    while True:  # when the minutes cannot hold every demand, the last ones are given up first
+        try:
+            best = _search(task) if task.optimise else 0.0
+            break
+        except UnknotError:
+            if not task.demands:
+                raise
+            task = problem(routine, needs, planner_rules, len(task.demands) - 1)
     ctx, layout, budget = task.ctx, task.layout, task.budget
-    best = _search(task) if task.optimise else 0.0
     shaped = shaped_routine(task.routine, layout, task.optimise)
     if not shaped.steps:
         raise UnknotError(
@@ -220,9 +243,11 @@ def _fit(routine: Routine, needs: Needs, planner_rules: Rules | None) -> Plan:
     decisions = tuple(decide(u, ctx, budget, sets) for u in units_of(layout))
     weights = needs.tight or parse_tight(focus, field="focus")
     words = favoured(named, weights, bool(needs.named))
+    held = dose_seconds(timeline, needs.named, ctx.rules.dose_weight)
     return Plan(
-        shaped, timeline, decisions, needs, budget, total, area_seconds(timeline, named), words
-    )
+        shaped, timeline, decisions, needs, budget, total, area_seconds(timeline, named), words,
+        held,
+    )  # fmt: skip
 
 
 def search_layers(task: Problem) -> tuple[list[Layer], list[tuple[Unit, Shape] | None]]:
@@ -247,7 +272,7 @@ def search_layers(task: Problem) -> tuple[list[Layer], list[tuple[Unit, Shape] |
             deciders.append((unit, one_side))
         back = item.back_to if item.back_to and item.back_to.step else None
         back_shape = task.options(back) if back else None
-        layers.append(Layer("close", back_shape))
+        layers.append(Layer("close", back_shape, bool(back and back.required)))
         deciders.append((back, back_shape) if back and back_shape else None)
     return layers, deciders
 

@@ -28,6 +28,7 @@ import math
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from unknot.catalog.areas import named_areas
 from unknot.catalog.poses import Pose
 from unknot.catalog.vocabulary import vocabulary
 from unknot.files import DATA
@@ -57,8 +58,9 @@ class Rules(NamedTuple):
     untight_weight: float
     gentle_start_bonus: float
     shortest_rest: int
-    longest_factor: float
-    longest_hold: int
+    dose_seconds: int
+    dose_weight: int
+    warm_up_seconds: int
     grid: tuple[GridBand, ...]
 
 
@@ -79,7 +81,7 @@ def read_rules() -> Rules:
         [*names, "grid"], required=[*names, "grid"]
     )
     values: dict[str, Any] = {n: _number(fields[n], 0, 10_000) for n in names}
-    for whole in ("shortest_rest", "longest_hold"):
+    for whole in ("shortest_rest", "dose_seconds", "dose_weight", "warm_up_seconds"):
         values[whole] = int(values[whole])
     bands = []
     for band in fields["grid"].sequence(expected="a list of {up_to, step} bands"):
@@ -100,14 +102,23 @@ def rules() -> Rules:
 
 
 def area_weights(needs: Needs, routine: Routine) -> dict[str, float]:
-    """T(a) for every area: the person's tight areas, else the routine's focus, else all alike."""
+    """T(a) for every area: the person's tight areas, else the routine's focus, else all alike.
+
+    A group's weight is shared among its areas (hips:3 is four areas at 0.75), so naming a group
+    asks for as much as naming one area, not four times as much; an area named by itself too
+    keeps its own weight."""
     vocab = vocabulary()
-    named: dict[str, float] = {a: float(w) for a, w in needs.tight.items()}
-    if not named and routine.focus:
-        named = {a: float(w) for a, w in parse_tight(routine.focus, field="focus").items()}
+    low = rules().untight_weight
+    named: dict[str, float] = {}
+    said = list(needs.named) if needs.tight else list(named_areas(routine.focus))
+    weights = needs.tight or (parse_tight(routine.focus, field="focus") if routine.focus else {})
+    for name in said:
+        areas = vocab.resolve_areas([name])
+        weight = max(weights.get(a, 1) for a in areas) / len(areas)
+        for area in areas:
+            named[area] = max(named.get(area, 0.0), weight, low)
     if not named:
         return {a: 1.0 for a in vocab.areas}
-    low = rules().untight_weight
     return {a: named.get(a, low) for a in vocab.areas}
 
 

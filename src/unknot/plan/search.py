@@ -136,7 +136,7 @@ class Search(ABC, Generic[ArrivalT, TableT]):
         self._pass_through(table, not (self.keep_all or required))
         self.commit(table)
 
-    def close(self, back_to: Shape | None) -> None:
+    def close(self, back_to: Shape | None, required: bool = False) -> None:
         """The end of a block: the move back to the first side's start, through `back_to`."""
         table, trans = self.table(), self.ctx.trans
         for index, key in enumerate(self.keys()):
@@ -144,7 +144,7 @@ class Search(ABC, Generic[ArrivalT, TableT]):
                 self.offer_same(table, key, index)
                 continue
             first, last = key[1], key[2]
-            if back_to is None or not self.keep_all:
+            if back_to is None or not (self.keep_all or required):
                 self.offer(table, ("at", last), self.arrival([(index, trans(last, first), 0.0)]))
             if back_to is not None and back_to.enter is not None:
                 move = trans(last, back_to.enter) + trans(back_to.enter, first)
@@ -154,7 +154,7 @@ class Search(ABC, Generic[ArrivalT, TableT]):
     def run(self, layers: list[Layer]) -> tuple[float, list[int]]:
         for layer in layers:
             if layer.kind == "close":
-                self.close(layer.shape)
+                self.close(layer.shape, layer.required)
             elif layer.shape is not None:
                 (self.outer if layer.kind == "outer" else self.inner)(layer.shape, layer.required)
         return self.best()

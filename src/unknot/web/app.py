@@ -80,6 +80,7 @@ class Site:
         return self.page(
             "start.html", status, start=data, error=error, chosen=chosen, tight=tight,
             avoid=set(request.query_params.getlist("avoid")),
+            props=set(request.query_params.getlist("props")),
             body_map=unknot.body_map_svg(tight | marked),
         )  # fmt: skip
 

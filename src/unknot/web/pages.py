@@ -74,6 +74,11 @@ def start_data(library: Library) -> dict[str, Any]:
         "areas": _area_groups(),
         "conditions": [{"name": c.name, "label": c.label} for c in vocab.conditions.values()],
         "levels": list(vocab.levels),
+        "props": [
+            {"name": p, "label": p.replace("-", " ").capitalize()}
+            for p in vocab.props
+            if p != "wall"  # every home has one: never asked about
+        ],
         "poses": sorted(p.name for p in unknot.poses().poses),
     }
 

@@ -9,19 +9,21 @@ from urllib.parse import urlencode
 import unknot
 
 PLAN_FIELDS = (
-    "routine", "tight", "minutes", "skip", "avoid", "level", "hold", "first_side", "with",
+    "routine", "tight", "minutes", "skip", "avoid", "level", "hold", "first_side", "with", "props",
 )  # fmt: skip
-REPEATED = ("tight", "skip", "avoid", "with")  # may be given more than once, or comma-separated
+# Fields that may be given more than once, or comma-separated.
+REPEATED = ("tight", "skip", "avoid", "with", "props")
 # The most names a plan may carry in each repeated field (counted after splitting at commas):
-# every area and group is 19 names, every condition 9; a routine done first is a whole routine
-# more to plan and voice, and a request is answered by one process for everybody.
-MOST = {"tight": 20, "skip": 20, "avoid": 20, "with": 3}
+# every area and group is 20 names, every condition 17, every prop 9; a routine done first is a
+# whole routine more to plan and voice, and a request is answered by one process for everybody.
+MOST = {"tight": 20, "skip": 20, "avoid": 20, "with": 3, "props": 10}
 VALUE_CHARACTERS = 100  # the longest name of anything is under 40 characters
 # What the start page calls each of its fields, for errors shown on it (the library names the
 # field); a field only a link carries (`with`, `hold`, `speed`) goes by its name in the link.
 FIELD_LABELS = {
     "routine": "Routine", "tight": "What feels tight", "minutes": "Minutes", "level": "Level",
     "first_side": "First side", "avoid": "Be careful of", "skip": "Leave out poses",
+    "props": "Props you have",
 }  # fmt: skip
 
 
@@ -43,6 +45,7 @@ class PlanRequest(NamedTuple):
     hold: str = ""
     first_side: str = ""
     extra: tuple[str, ...] = ()
+    props: tuple[str, ...] = ()
 
     @classmethod
     def from_query(cls, pairs: list[tuple[str, str]]) -> PlanRequest:
@@ -76,6 +79,7 @@ class PlanRequest(NamedTuple):
             hold=single.get("hold", ""),
             first_side=single.get("first_side", ""),
             extra=tuple(values.get("with", ())),
+            props=tuple(values.get("props", ())),
         )
 
     def query(self) -> str:
@@ -89,6 +93,7 @@ class PlanRequest(NamedTuple):
         pairs += [("hold", self.hold)] if self.hold else []
         pairs += [("first_side", self.first_side)] if self.first_side else []
         pairs += [("with", t) for t in self.extra]
+        pairs += [("props", t) for t in self.props]
         return urlencode(pairs)
 
     def needs(self, extra: tuple[str, ...]) -> unknot.Needs:
@@ -96,4 +101,5 @@ class PlanRequest(NamedTuple):
         return unknot.read_needs(
             tight=self.tight, minutes=self.minutes, skip=self.skip, avoid=self.avoid,
             level=self.level, hold=self.hold, first_side=self.first_side, extra=extra,
+            props=self.props,
         )  # fmt: skip
