@@ -59,12 +59,15 @@ def demands(layout: Layout, ctx: Context, used: set[str]) -> list[Demand]:
     catalog poses a demand needs are put into `layout` as units marked `added`."""
     found = [d for d in (_warm_up(layout, ctx, used),) if d]
     r, vocab, needs = ctx.rules, vocabulary(), ctx.needs
+    returns = {id(i.back_to) for i in layout if isinstance(i, Block) and i.back_to}
     for name in sorted(needs.named, key=lambda n: -_weight_of(n, ctx)):
         areas = set(vocab.resolve_areas([name]))
         serving = [
             u
             for u in units_of(layout)
-            if u.step is not None and _dose_weight(_pose(u), areas) >= r.dose_weight
+            if u.step is not None
+            and id(u) not in returns  # done only when its block is: it cannot carry a dose
+            and _dose_weight(_pose(u), areas) >= r.dose_weight
         ]
         serving.sort(key=lambda u: (-_dose_weight(_pose(u), areas), -_longest(u, ctx)))
         holds: list[tuple[Unit, int]] = []
@@ -102,6 +105,7 @@ def apply(demands_kept: list[Demand]) -> None:
 
 
 def _warm_up(layout: Layout, ctx: Context, used: set[str]) -> Demand | None:
+    returns = {id(i.back_to) for i in layout if isinstance(i, Block) and i.back_to}
     posed = [(u, p) for u in units_of(layout) if (p := _pose(u)) is not None]
     first_deep = next((n for n, (_, p) in enumerate(posed) if p.intensity == DEEP), None)
     if first_deep is None:
@@ -111,7 +115,7 @@ def _warm_up(layout: Layout, ctx: Context, used: set[str]) -> Demand | None:
     for unit, before in posed[:first_deep]:
         if owed <= 0:
             break
-        if not before.areas:
+        if not before.areas or id(unit) in returns:
             continue
         longest = _longest(unit, ctx)
         holds.append((unit, min(owed, longest)))

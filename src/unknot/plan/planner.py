@@ -220,6 +220,8 @@ def _fit(routine: Routine, needs: Needs, planner_rules: Rules | None) -> Plan:
     task = problem(routine, needs, planner_rules)
     while True:  # when the minutes cannot hold every demand, the last ones are given up first
         try:
+            if task.demands and _cannot_hold(task):
+                raise UnknotError("the demands do not fit")  # known without a search
             best = _search(task) if task.optimise else 0.0
             break
         except UnknotError:
@@ -248,6 +250,24 @@ def _fit(routine: Routine, needs: Needs, planner_rules: Rules | None) -> Plan:
         shaped, timeline, decisions, needs, budget, total, area_seconds(timeline, named), words,
         held,
     )  # fmt: skip
+
+
+def _cannot_hold(task: Problem) -> bool:
+    """Whether the steps the search must keep take longer than it may use, by their shortest
+    options alone (the moves between them not counted): a search would find no plan."""
+    least = 0
+    for item in task.layout:
+        # On its own, both sides in a row; inside a block, once a side (the pose back to the
+        # start is done only when the block is, so it is not counted).
+        steps = [(item, True, 1)] if isinstance(item, Unit) else [(u, False, 2) for u in item.units]
+        for unit, both_sides, times in steps:
+            if not (unit.required and unit.step is not None):
+                continue
+            options = task.options(unit, both_sides=both_sides).options
+            if not options:
+                return True
+            least += times * options[0][1]
+    return least > task.limit
 
 
 def search_layers(task: Problem) -> tuple[list[Layer], list[tuple[Unit, Shape] | None]]:
