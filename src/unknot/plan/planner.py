@@ -4,9 +4,12 @@ The planner takes a routine and a person's needs (tight areas, minutes, poses to
 conditions to avoid, level) and returns a plan: the routine as it will be guided, its timeline,
 and a decision for every step as written, with the reason.
 
-First the routine is adapted (`adapt`): a skipped pose is left out; a pose that is not advised
-for a condition to avoid, or above the person's level, is replaced by the first of its catalog
-substitutes that suits, or left out when none does.
+First the routine is adapted (`adapt`): a skipped pose is left out; a pose that a condition to
+avoid rules out, above the person's level (an advanced pose needs --level advanced) or needing a
+prop not at hand is replaced by the catalog pose that serves best in its place, or left out.
+Then the session's demands are fixed (`doses`): a warm-up before the first deep pose, and a
+minute each side for every area named, catalog poses brought in when the routine cannot; when
+the minutes cannot hold them all, the last are given up first.
 
 Then the planner chooses, for every step, whether to keep it and how long to hold it, to give
 the most relief (as the `relief` module scores it) within the minutes. With --minutes shorter
@@ -15,10 +18,11 @@ sessions of 12 minutes or more; with more minutes than the routine needs, every 
 nothing is shortened: the spare time lengthens holds.
 
 Holds are chosen on a grid (`options`): from the low end of the written range (a resting pose
-may come down to 60 s) up to twice its high end (at most 120 s; a resting pose keeps its written
-high end), every 5 s up to a minute, every 15 s up to three, every 30 s beyond; a flow may also
-run fewer rounds. Both sides of a per-side step always get the same hold, the order is the
-routine's, and the time counted is the timeline's, moves between positions included.
+may come down to 60 s) up to the high end of the written range or the pose's own, whichever is
+longer (an inversion keeps its written hold), every 5 s up to a minute, every 15 s up to three,
+every 30 s beyond; a flow may also run fewer rounds. Both sides of a per-side step always get
+the same hold, the order is the routine's, and the time counted is the timeline's, moves between
+positions included.
 
 The choice is exact, not greedy: the `search` module's dynamic programme. With only --tight,
 every step is kept and the holds are shared out again within the routine's own length; with
@@ -37,7 +41,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from unknot.cache import cached
 from unknot.catalog.areas import named_areas
 from unknot.catalog.holds import Hold
-from unknot.catalog.poses import catalog
+from unknot.catalog.poses import catalog_files
 from unknot.catalog.vocabulary import vocabulary
 from unknot.errors import UnknotError
 from unknot.guide.timeline import PHRASES_FILE, Timeline, expand
@@ -188,9 +192,10 @@ def plan(routine: Routine, needs: Needs, planner_rules: Rules | None = None) -> 
     """The routine fitted to today's needs (see the module's docstring).
 
     A plan that needs a search is kept in unknot's cache, found again by everything it is made
-    from: the routine and any --with routines (their poses in full), the substitutes they may
-    take, the needs, the rules, the vocabulary, and the guide's phrases file (unknot's version
-    and code are in every cache entry's stamp). A plan made by no search is quicker made again.
+    from: the routine and any --with routines (their poses in full), the needs, the rules, the
+    vocabulary, every catalog file (any pose may come in) and the guide's phrases file
+    (unknot's version and code are in every cache entry's stamp). A plan made by no search is
+    quicker made again.
     """
     if not (needs.minutes or needs.tight):
         return _fit(routine, needs, planner_rules)
@@ -199,11 +204,9 @@ def plan(routine: Routine, needs: Needs, planner_rules: Rules | None = None) -> 
 
 def _remembered(routine: Routine, needs: Needs, planner_rules: Rules) -> Plan:
     extras = tuple(resolve(name) for name in needs.extra)
-    poses = [p for r in (routine, *extras) for p in r.poses()]
-    substitutes = [catalog().find(name) for p in poses for name in p.substitutes]
     # Each part pickled apart: an object two parts share is pickled once, then referred to, and
     # whether they share one depends on how they were loaded, not on what they hold.
-    parts = (routine, *extras, substitutes, needs, planner_rules, vocabulary())
+    parts = (routine, *extras, needs, planner_rules, vocabulary())
     pickled = [pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL) for part in parts]
     key = b"".join(len(p).to_bytes(8, "big") + p for p in pickled)
 
@@ -212,7 +215,9 @@ def _remembered(routine: Routine, needs: Needs, planner_rules: Rules) -> Plan:
 
     # The entry's name is only a hash: the key kept in it is compared in full, so two needs that
     # share a hash cost a search, never a wrong plan.
-    kept_key, kept = cached(f"plan-{zlib.crc32(key):08x}", [PHRASES_FILE], build)
+    # Any catalog pose may come in (a substitute, a dose), so every catalog file is a source.
+    sources = [PHRASES_FILE, *catalog_files()]
+    kept_key, kept = cached(f"plan-{zlib.crc32(key):08x}", sources, build)
     return kept if kept_key == key else _fit(routine, needs, planner_rules)
 
 
