@@ -15,7 +15,7 @@ from unknot.guide.timeline import Timeline
 from unknot.plan.needs import read_needs
 from unknot.plan.planner import plan
 from unknot.routines.routine import resolve
-from unknot.sound.playback import Playback, entry_clips
+from unknot.sound.playback import Clip, Playback, entry_clips
 from unknot.sound.track import RATE
 from unknot.sound.voice import voice
 
@@ -35,6 +35,11 @@ def timeline() -> Timeline:
 
 @pytest.fixture(scope="module")
 def clips(timeline: Timeline) -> list[np.ndarray]:
+    return [clip.whole() for clip in entry_clips(timeline, voice("piper"))]
+
+
+@pytest.fixture(scope="module")
+def real_clips(timeline: Timeline) -> list[Clip]:
     return entry_clips(timeline, voice("piper"))
 
 
@@ -63,7 +68,7 @@ def test_what_plays_follows_the_player(timeline: Timeline, clips: list[np.ndarra
     clock = Clock()
     player = Player(timeline, clock=clock)
     sound = Playback(player, voice("none"))
-    sound.clips = dict(enumerate(clips))
+    sound.clips = dict(enumerate(entry_clips(timeline, voice("piper"))))
     frames = 2048
 
     clock.now += 1.5  # 1.5 s into the first entry
@@ -116,3 +121,46 @@ def test_with_a_sound_device_the_session_plays_through_it(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr
     assert "no audio output" not in done.stderr  # the device was there, and was used
     assert "Session complete: 1 of 1 steps done" in done.stdout
+
+
+def onsets(sound: Playback, clock: Clock, player: Player, seconds: float) -> list[float]:
+    """When words start in the next `seconds` of what plays, as seconds before the hold's end
+    (the screen's countdown), read 10 ms at a time on the player's fake clock."""
+    frame = int(0.01 * RATE)
+    found, loud = [], False
+    for _ in range(int(seconds / 0.01)):
+        block = sound.fill(frame)
+        now_loud = bool(np.sqrt(np.mean(block**2)) > 0.02)
+        if now_loud and not loud:
+            found.append(round(player.deadline - player.position(), 2))
+        loud = now_loud
+        clock.now += 0.01
+    return found
+
+
+@pytest.mark.parametrize("change", [+10, -10, +20])
+def test_after_plus_or_minus_the_count_lands_on_the_last_three_seconds(
+    real_clips: list[Clip], change: int
+) -> None:
+    """The count is a word a second on the screen's 3, 2 and 1, wherever + and - moved the end;
+    nothing said earlier runs into it."""
+    timeline = plan(resolve("after-long-run"), read_needs()).timeline
+    index = next(e.index for e in timeline if e.hold >= 25 and e.index > 0)
+    entry = timeline.entries[index]
+    clips = entry_clips(Timeline(timeline.routine, (entry,)), voice("piper"))
+    clock = Clock()
+    player = Player(timeline, clock=clock)
+    sound = Playback(player, voice("none"))
+    while player.index < index:
+        player.skip()
+    sound.clips = {index: clips[0]}
+    clock.now += entry.transition + 12  # 12 s into the hold
+    player.adjust(change)
+    assert player.deadline - player.position() == pytest.approx(entry.hold - 12 + change)
+    left = player.deadline - player.position()
+    heard = onsets(sound, clock, player, left - 0.05)
+    count = [t for t in heard if t <= 3.2]
+    assert len(count) == 3, heard
+    for said, screen in zip(count, (3, 2, 1), strict=True):
+        assert abs(said - screen) <= 0.2, heard
+    assert not [t for t in heard if 3.2 < t < 3.2 + 0.4], heard  # a breath clear of the count

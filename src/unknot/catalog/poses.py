@@ -12,6 +12,7 @@ slugs in catalog order, the order `unknot poses` shows, which nothing in a pose'
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -50,8 +51,9 @@ _POSE_FIELDS = (
     "modifications",
     "substitutes",
     "cues",
+    "spoken",
 )
-_OPTIONAL = ("sanskrit", "side_word", "aliases", "hold", "count", "traits")
+_OPTIONAL = ("sanskrit", "side_word", "aliases", "hold", "count", "traits", "spoken")
 _REQUIRED = tuple(f for f in _POSE_FIELDS if f not in _OPTIONAL)
 COUNT_UNITS = ("reps", "breaths")
 ROLLING_PROPS = ("foam-roller", "ball")  # a pose on one of these rolls the muscle
@@ -64,6 +66,29 @@ class Cues(NamedTuple):
     enter: str
     hold: tuple[str, ...]
     exit: str
+
+
+class Spoken(NamedTuple):
+    """What the voice says, as a teacher would to someone with their eyes closed: how to come in,
+    how the side sounds to a body ("{side} knee forward"), the way out where it matters, the one
+    safety cue that comes first in the hold, and, for a pose that moves, the breath to move with.
+    `{side}` and `{other}` stand for "right" and "left" in a pose done per side."""
+
+    come_in: str
+    side: str = ""
+    way_out: str = ""
+    care: str = ""
+    rhythm: str = ""
+
+    def filled(self, text: str, side: str | None) -> str:
+        """`text` with its side words filled in ("right", then "left" for `{other}`)."""
+        if not side:
+            return text
+        other = "left" if side == "right" else "right"
+        return text.replace("{side}", side).replace("{other}", other)
+
+
+SPOKEN_WORDS = {"in": 30, "side": 6, "out": 20, "care": 18, "rhythm": 20}  # at most, each
 
 
 class Count(NamedTuple):
@@ -103,6 +128,7 @@ class Pose(NamedTuple):
     substitutes: tuple[str, ...]
     cues: Cues
     counted: Count | None = None  # done as reps or breaths, not held still
+    spoken: Spoken | None = None  # what the voice says; None: the screen's words are said
     figure: Figure | None = None  # how to draw it (figures/<slug>.yaml); every pose has one
 
     @property
@@ -187,6 +213,34 @@ def _cues(field: Field) -> Cues:
     return Cues(fields["enter"].string(), tuple(hold), fields["exit"].string())
 
 
+def _spoken(field: Field, per_side: bool) -> Spoken:
+    fields = field.mapping(list(SPOKEN_WORDS), required=["in"])
+    texts = {name: fields[name].string() for name in fields}
+    for name, text in texts.items():
+        words = len(text.split())
+        if not 0 < words <= SPOKEN_WORDS[name]:
+            raise fields[name].error(
+                f"has {words} words", f"1 to {SPOKEN_WORDS[name]} words, said as the body moves"
+            )
+        marks = set(re.findall(r"\{(\w*)\}", text))
+        if marks - {"side", "other"} or ((marks or name == "side") and not per_side):
+            raise fields[name].error(
+                f"has placeholders {', '.join(sorted('{' + m + '}' for m in marks))}",
+                "{side} and {other} only, and only in a pose done per side",
+            )
+        if per_side and re.search(r"\b(right|left)\b", text, re.IGNORECASE):
+            raise fields[name].error(
+                "names a side in a pose done on both",
+                "{side} and {other} instead of right and left",
+            )
+    if per_side and "{side}" not in texts.get("side", ""):
+        raise field.error("has no side for a pose done per side", 'side: "{side} knee forward"')
+    return Spoken(
+        texts["in"], texts.get("side", ""), texts.get("out", ""), texts.get("care", ""),
+        texts.get("rhythm", ""),
+    )  # fmt: skip
+
+
 def _count(field: Field) -> Count:
     fields = field.mapping([*COUNT_UNITS, "every"], required=["every"])
     units = [u for u in COUNT_UNITS if u in fields]
@@ -266,6 +320,7 @@ def _pose(f: dict[str, Field], field: Field, vocab: Vocabulary) -> Pose:
         substitutes=texts("substitutes"),
         cues=_cues(f["cues"]),
         counted=count,
+        spoken=_spoken(f["spoken"], per_side) if "spoken" in f else None,
     )
 
 

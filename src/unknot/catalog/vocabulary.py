@@ -61,12 +61,17 @@ class Position(NamedTuple):
     level: int
 
 
+TRANSITION_RULES = ("same_position_seconds", "change_seconds", "per_level_seconds")
+
+
 class Transitions(NamedTuple):
     """Seconds to move between steps, from their base positions."""
 
     same_position: int
     change: int
     per_level: int
+    prop: int = 0  # to fetch and place a prop (a block, a strap, a roller)
+    wall: int = 0  # to move to a wall
 
 
 class Vocabulary:
@@ -131,6 +136,14 @@ class Vocabulary:
             return self.transitions.same_position
         climb = abs(self.positions[before].level - self.positions[after].level)
         return self.transitions.change + self.transitions.per_level * climb
+
+    def fetch_seconds(self, props: tuple[str, ...]) -> int:
+        """Seconds to get a pose's props in place: the longest of fetching one and going to a
+        wall (the props are fetched together)."""
+        return max(
+            [self.transitions.wall if p == "wall" else self.transitions.prop for p in props],
+            default=0,
+        )
 
 
 def _terms(root: Field, name: str) -> dict[str, Term]:
@@ -245,13 +258,14 @@ def read_vocabulary() -> Vocabulary:
         ["positions", "transitions"], required=["positions", "transitions"]
     )
     rule = position_file["transitions"].mapping(
-        ["same_position_seconds", "change_seconds", "per_level_seconds"],
-        required=["same_position_seconds", "change_seconds", "per_level_seconds"],
+        [*TRANSITION_RULES, "prop_seconds", "wall_seconds"], required=list(TRANSITION_RULES)
     )
     transitions = Transitions(
         same_position=rule["same_position_seconds"].integer(low=0, high=60),
         change=rule["change_seconds"].integer(low=0, high=60),
         per_level=rule["per_level_seconds"].integer(low=0, high=60),
+        prop=rule["prop_seconds"].integer(low=0, high=60) if "prop_seconds" in rule else 0,
+        wall=rule["wall_seconds"].integer(low=0, high=60) if "wall_seconds" in rule else 0,
     )
     positions = _positions(position_file["positions"])
     trait_file = load(DATA / "traits.yaml", what="trait vocabulary").mapping(

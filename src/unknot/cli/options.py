@@ -111,6 +111,15 @@ def routine_options(command: F) -> F:
     @click.option("--hold", metavar="SECONDS", help="Default hold in seconds.")
     @click.option("--first-side", metavar="right|left", help="Side that per-side work starts on.")
     @click.option(
+        "--guide",
+        metavar="full|brief|quiet",
+        help="How much the voice says: full (how to come in and out, cues, breath; the "
+        "default), brief (the name and side, the key cue, the count) or quiet (chimes and names).",
+    )
+    @click.option(
+        "--pace", metavar="WPM", help="The voice's words a minute, 100-220 (160, calm, by default)."
+    )
+    @click.option(
         "--with",
         "extra",
         multiple=True,
@@ -127,6 +136,7 @@ def routine_options(command: F) -> F:
 
 NEEDS_OPTIONS = (
     "tight", "minutes", "skip", "avoid", "level", "hold", "first_side", "extra", "props",
+    "guide", "pace",
 )  # fmt: skip
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the data as JSON.")

@@ -54,7 +54,7 @@ def go(
 
     # Every option checked before the session starts (and before anything is recorded).
     speed = unknot.parse_number(speed_text, "speed", unknot.SPEED, "times") or 1.0
-    chosen_voice = unknot.voice(voice_name)
+    chosen_voice = unknot.voice(voice_name, plan.needs.voicing.pace)
     ratings_before = unknot.parse_ratings(before, "before")
     ratings_after = unknot.parse_ratings(after, "after") if after is not None else None
     # Ask at a terminal, for a real session (a sped-up one is practice, or a test).
@@ -111,7 +111,9 @@ def export(plan: Plan, audio_path: str, voice_name: str, music: str | None, as_j
     target = Path(audio_path)
     unknot.track_files(target)  # a wrong suffix or place is reported before minutes of rendering
     track = unknot.render_track(
-        plan.timeline, unknot.voice(voice_name), Path(music) if music else None
+        plan.timeline,
+        unknot.voice(voice_name, plan.needs.voicing.pace),
+        Path(music) if music else None,
     )
     files = unknot.write_track(track, target, plan.timeline.routine.title)
     result = {

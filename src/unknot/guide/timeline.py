@@ -9,6 +9,8 @@ Times are whole seconds on the session clock. An entry's transition runs from
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterator
 from enum import StrEnum
 from functools import cache
@@ -38,19 +40,67 @@ CUE_GAP_SECONDS = 10  # the shortest quiet spell between two cues inside a hold
 COUNTDOWN_SECONDS = 3
 END_CUE_LEAD = 12  # the closing words start this long before the end
 SPEAK_AFTER_CHIME = 1  # seconds from an entry's chime (the start of its move) to the first words
+SETTLE_SECONDS = 1  # after the words of a move, before its hold: a moment to settle
+BREATH_SECONDS = 0.7  # the pause between two sentences
+REPEAT_SECONDS = 240  # a sentence is not said again this soon (names and counts aside)
+GUIDES = ("full", "brief", "quiet")
+DEFAULT_PACE = 160  # words a minute
+PACES = (100, 220)
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+
+
+class Guide(NamedTuple):
+    """How much the voice says and how fast. full: how to come in and out, the cues, the breath;
+    brief: the name and side, the key cue and the count; quiet: the chimes and the names."""
+
+    mode: str = "full"
+    pace: int = DEFAULT_PACE  # words a minute
+
+    @property
+    def full(self) -> bool:
+        return self.mode == "full"
+
+    def speaking_seconds(self, *texts: str) -> float:
+        """About how long the words take at this pace, with a breath between sentences."""
+        said = [t for t in texts if t.strip()]
+        words = sum(len(t.split()) for t in said)
+        sentences = sum(max(1, len(_SENTENCE_END.findall(t))) for t in said)
+        return words * 60 / self.pace + BREATH_SECONDS * max(0, sentences - 1)
+
+
+DEFAULT_GUIDE = Guide()
+
+
+class Move(StrEnum):
+    """What a move into an entry is: a new pose (its props fetched, how to come in said), the
+    same pose on the other side (said again for that side), or a pose the body has just done
+    (a later round of a flow, the pose a block goes back to: its name is enough)."""
+
+    NEW = "new"
+    SIDE = "side"
+    AGAIN = "again"
 
 
 class CueKind(StrEnum):
     """What a cue is for: the sound and the screens treat each kind their own way."""
 
+    EXIT = "exit"  # the way out of the pose before, as the move begins
     ANNOUNCE = "announce"  # the pose and side, during the move in
-    ENTER = "enter"  # how to come in (shown; the voice gives the announcement)
+    ENTER = "enter"  # how to come in, as shown on the screen
+    COME_IN = "come_in"  # how to come in, as said
     HOLD = "hold"  # what to do in the pose
+    CARE = "care"  # the pose's safety cue, first in the hold
+    RHYTHM = "rhythm"  # the breath to move with, in a pose that moves
     NOTE = "note"  # the routine's own note for this step
     BREATH = "breath"
     HALFWAY = "halfway"
-    COUNTDOWN = "countdown"
+    COUNTDOWN = "countdown"  # one word a second, the last three seconds of the hold
+    CLOSE = "close"  # the gentle close of a rest
     END = "end"  # the closing words of the session
+
+
+# Said at a time counted from the hold's end: + and - move them with it.
+FROM_END = frozenset({CueKind.COUNTDOWN, CueKind.CLOSE, CueKind.END})
 
 
 class Cue(NamedTuple):
@@ -111,8 +161,13 @@ class Entry(NamedTuple):
             "round": self.round,
             "areas": dict(self.pose.areas) if self.pose else {},
             "cues": [
-                {"offset_seconds": c.offset, "kind": c.kind, "text": c.text} for c in self.cues
-            ],
+                {
+                    "offset_seconds": c.offset, "kind": c.kind, "text": c.text,
+                    "from_end": c.kind in FROM_END,
+                    "speaking_seconds": round(DEFAULT_GUIDE.speaking_seconds(c.text), 1),
+                }
+                for c in self.cues
+            ],  # fmt: skip
         }
 
 
@@ -169,6 +224,8 @@ class _Slot:
         self.pose, self.side, self.hold = pose, side, hold
         self.block, self.round, self.note = block, round, note
         self.opening: list[str] = []  # said before the announcement
+        self.back = False  # the pose a block goes back to before its other side
+        self.other_side = False  # a step done on both sides in a row: its second side begins
 
 
 def hold_for(
@@ -227,14 +284,14 @@ def _block_slots(
     for turn, side in enumerate(sides):
         if turn == 1 and block.back_to:
             back = _pose_slots(block.back_to, holds, None, number)[0]
-            back.opening.append(_phrase("back_to").format(name=back.pose.name if back.pose else ""))
+            back.back = True
             slots.append(back)
         first = len(slots)
         for step in block.steps:
             slots.extend(_step_slots(step, holds, side, number))
         if turn == 1:
             sided = next((s for s in slots[first:] if s.side), None)
-            if sided and sided.pose:
+            if sided and sided.pose and not sided.pose.spoken:  # a spoken side says it already
                 word = sided.pose.side_word
                 sided.opening.append(_phrase("switch").format(side=side, side_word=word))
         if turn == 0 and block.note:
@@ -252,46 +309,140 @@ def _slots(routine: Routine, holds: _Holds, sides: tuple[str, str]) -> list[_Slo
         elif any(p.per_side for p in step_poses(step)):
             # A one-sided pose outside a block is still done on both sides, one after the other.
             for side in sides:
-                slots.extend(_step_slots(step, holds, side, None))
+                more = _step_slots(step, holds, side, None)
+                more[0].other_side = side != sides[0]
+                slots.extend(more)
         else:
             slots.extend(_step_slots(step, holds, None, None))
     return slots
 
 
-def expand(routine: Routine, *, hold: int | None = None, first_side: str | None = None) -> Timeline:
-    """The routine as a timed session. `hold` replaces the default hold (not a step's own)."""
+def expand(
+    routine: Routine,
+    *,
+    hold: int | None = None,
+    first_side: str | None = None,
+    guide: Guide = DEFAULT_GUIDE,
+) -> Timeline:
+    """The routine as a timed session. `hold` replaces the default hold (not a step's own);
+    `guide` says how much the voice says, and so how long each move takes to talk through."""
     if hold is not None:
         check_hold(Hold(hold, hold), what="hold")
     holds = _Holds(hold, routine.hold)
     slots = _slots(routine, holds, _sides(first_side or routine.first_side))
     _check_length(routine, len(slots), sum(s.hold for s in slots), hold=hold)
-    vocab = vocabulary()
     entries: list[Entry] = []
+    said: dict[str, int] = {}  # every sentence said so far, and when (the repeat rule)
     clock = 0
-    previous: str | None = None
+    previous: _Slot | None = None
+    position: str | None = None
     for index, slot in enumerate(slots):
-        position = slot.pose.position if slot.pose else (previous or REST_POSITION)
-        transition = vocab.transition_seconds(previous, position)
+        kind = _move_kind(slot)
+        before = position
+        position = slot.pose.position if slot.pose else (position or REST_POSITION)
+        way_out = way_out_seconds(previous.pose if previous else None, guide)
+        transition = way_out + move_seconds(before, slot.pose, guide, kind, first=index == 0)
         clock += transition
-        is_last = index == len(slots) - 1
-        cues = _cues(slot, transition, first=index == 0, last=is_last, index=index)
+        words = _Words(slot, previous, kind, guide, said, clock)
+        cues = _cues(slot, transition, words, first=index == 0, last=index == len(slots) - 1)
         entries.append(
             Entry(
-                index,
-                slot.pose,
-                slot.side,
-                clock,
-                slot.hold,
-                transition,
-                cues,
-                slot.block,
-                slot.round,
-                slot.note,
+                index, slot.pose, slot.side, clock, slot.hold, transition, cues,
+                slot.block, slot.round, slot.note,
             )
-        )
+        )  # fmt: skip
         clock += slot.hold
-        previous = position
+        previous = slot
     return Timeline(routine, tuple(entries))
+
+
+def _move_kind(slot: _Slot) -> Move:
+    if slot.back or (slot.round or 0) > 1:
+        return Move.AGAIN
+    return Move.SIDE if slot.other_side else Move.NEW
+
+
+def move_words(pose: Pose | None, side: str | None, guide: Guide, kind: Move) -> tuple[str, str]:
+    """The name (and side) said in the move into `pose`, and how to come in (full guide only)."""
+    if pose is None:
+        return _phrase("rest"), ""
+    spoken = pose.spoken
+    if kind is Move.AGAIN and not side:
+        return _phrase("back_to").format(name=pose.name), ""
+    if spoken and side:
+        name = f"{pose.name}, {spoken.filled(spoken.side, side)}."
+    elif side:
+        name = _phrase("announce_side").format(name=pose.name, side=side, side_word=pose.side_word)
+    else:
+        name = _phrase("announce").format(name=pose.name)
+    if not guide.full or kind is Move.AGAIN:
+        return name, ""
+    return name, spoken.filled(spoken.come_in, side) if spoken else ""
+
+
+def move_seconds(
+    before: str | None,
+    pose: Pose | None,
+    guide: Guide,
+    kind: Move = Move.NEW,
+    *,
+    first: bool = False,
+) -> int:
+    """Seconds of the move into `pose` from the position `before` (None: the session's start),
+    the way out of the pose before not counted: the longest of changing position, fetching its
+    props and saying its name and how to come in. The planner counts the same seconds."""
+    vocab = vocabulary()
+    position = pose.position if pose else (before or REST_POSITION)
+    body = vocab.transition_seconds(before, position)
+    fetch = vocab.fetch_seconds(pose.props) if pose and kind is Move.NEW else 0
+    name, come_in = move_words(pose, "right" if pose and pose.per_side else None, guide, kind)
+    opening = _phrase("begin") if first else ""
+    talk = SPEAK_AFTER_CHIME + guide.speaking_seconds(opening, name, come_in) + SETTLE_SECONDS
+    return max(body, fetch, math.ceil(talk)) if (before or first) else 0
+
+
+def way_out_seconds(pose: Pose | None, guide: Guide) -> int:
+    """Seconds of the way out of `pose` said as the next move begins (full guide only)."""
+    if pose is None or pose.spoken is None or not pose.spoken.way_out or not guide.full:
+        return 0
+    return math.ceil(guide.speaking_seconds(pose.spoken.way_out) + BREATH_SECONDS)
+
+
+class _Words:
+    """What one entry says, chosen with what was said before it: nothing said again within
+    REPEAT_SECONDS (a pose's next cue comes instead), names and counts aside."""
+
+    def __init__(
+        self, slot: _Slot, previous: _Slot | None, kind: Move, guide: Guide,
+        said: dict[str, int], start: int,
+    ) -> None:  # fmt: skip
+        self.guide, self.said, self.start = guide, said, start
+        pose, spoken = slot.pose, slot.pose.spoken if slot.pose else None
+        out = previous.pose.spoken if previous and previous.pose else None
+        side = previous.side if previous else None
+        self.way_out = out.filled(out.way_out, side) if out and out.way_out and guide.full else ""
+        self.name, self.come_in = move_words(pose, slot.side, guide, kind)
+        self.care = spoken.filled(spoken.care, slot.side) if spoken and guide.full else ""
+        self.rhythm = spoken.filled(spoken.rhythm, slot.side) if spoken and guide.full else ""
+        self.hold = [] if pose is None else [spoken.filled(c, slot.side) if spoken else c
+                                              for c in pose.cues.hold]  # fmt: skip
+
+    def fresh(self, text: str, at: int) -> bool:
+        """Whether `text` may be said at `at` (hold seconds), and if so, it is taken as said."""
+        when = self.start + at
+        last = self.said.get(text)
+        if not text or (last is not None and when - last < REPEAT_SECONDS):
+            return False
+        self.said[text] = when
+        return True
+
+    def key(self, at: int) -> str:
+        """The key cue, or on a second side (said a moment ago) the pose's next fresh cue."""
+        for text in self.hold:
+            if self.fresh(text, at):
+                self.hold.remove(text)
+                return text
+        return ""
 
 
 def _check_length(routine: Routine, steps: int, held: int, *, hold: int | None) -> None:
@@ -314,58 +465,84 @@ def _check_length(routine: Routine, steps: int, held: int, *, hold: int | None) 
         )
 
 
-def _announcement(slot: _Slot) -> str:
-    if slot.pose is None:
-        return _phrase("rest")
-    if slot.side:
-        return _phrase("announce_side").format(
-            name=slot.pose.name, side=slot.side, side_word=slot.pose.side_word
-        )
-    return _phrase("announce").format(name=slot.pose.name)
-
-
-def _cues(slot: _Slot, transition: int, *, first: bool, last: bool, index: int) -> tuple[Cue, ...]:
-    """What to say in one entry, in order of offset."""
-    opening = [_phrase("begin")] if first else []
-    opening += slot.opening
-    # Each entry opens with a chime at the start of its move; the guide speaks a second later,
-    # and the key cue comes a second into the hold.
-    announce = SPEAK_AFTER_CHIME - transition
+def _cues(
+    slot: _Slot, transition: int, words: _Words, *, first: bool, last: bool
+) -> tuple[Cue, ...]:
+    """What to say in one entry, in order of offset. The move opens with a chime; a second
+    later come the way out of the pose before, the name and side, and how to come in; the key
+    cue a second into the hold, the pose's safety cue with it."""
+    guide = words.guide
+    speak = SPEAK_AFTER_CHIME - transition
     settled = min(SPEAK_AFTER_CHIME, max(0, slot.hold - 1))
-    cues = [Cue(announce, CueKind.ANNOUNCE, " ".join([*opening, _announcement(slot)]))]
+    cues: list[Cue] = []
+    if words.way_out:
+        cues.append(Cue(speak, CueKind.EXIT, words.way_out))
+    opening = [_phrase("begin")] if first else []
+    cues.append(Cue(speak, CueKind.ANNOUNCE, " ".join([*opening, *slot.opening, words.name])))
     if slot.pose:
-        cues.append(Cue(announce, CueKind.ENTER, slot.pose.cues.enter))
-        cues.append(Cue(settled, CueKind.HOLD, slot.pose.key_cue))
-    if slot.note:
+        cues.append(Cue(speak, CueKind.ENTER, slot.pose.cues.enter))
+        if words.come_in:
+            cues.append(Cue(speak, CueKind.COME_IN, words.come_in))
+    resting = slot.pose is not None and not slot.pose.areas
+    if slot.pose and guide.mode != "quiet":
+        key = words.key(settled) if guide.full or not resting else ""
+        if key:
+            cues.append(Cue(settled, CueKind.HOLD, key))
+        if words.care and words.fresh(words.care, settled):
+            cues.append(Cue(settled, CueKind.CARE, words.care))
+        if words.rhythm:
+            cues.append(Cue(settled, CueKind.RHYTHM, words.rhythm))
+    if slot.note and guide.full:
         cues.append(Cue(settled, CueKind.NOTE, slot.note))
-    later = _hold_cues(slot, index, last=last)
-    if first and not later:  # a hold too short for a later cue: the safety words come now
-        cues.append(Cue(settled, CueKind.NOTE, _phrase("safety")))
+    later = _hold_cues(slot, words, first=first, last=last, resting=resting)
+    if first and guide.mode != "quiet" and not any(c.text == _phrase("safety") for c in later):
+        cues.append(Cue(settled, CueKind.NOTE, _phrase("safety")))  # too short for a later cue
     cues.extend(later)
     if last:  # said while there is still time to hear it, not after the session has ended
         cues.append(Cue(max(settled, slot.hold - END_CUE_LEAD), CueKind.END, _phrase("end")))
-    elif slot.hold >= 5 * COUNTDOWN_SECONDS:
-        cues.append(Cue(slot.hold - COUNTDOWN_SECONDS, CueKind.COUNTDOWN, _phrase("countdown")))
+    elif resting and guide.full and slot.hold >= 2 * END_CUE_LEAD:
+        cues.append(Cue(slot.hold - END_CUE_LEAD, CueKind.CLOSE, _phrase("rest_close")))
+    if not last and guide.mode != "quiet" and slot.hold >= 5 * COUNTDOWN_SECONDS:
+        for n, word in enumerate(_phrases("count")[:COUNTDOWN_SECONDS]):
+            cues.append(Cue(slot.hold - COUNTDOWN_SECONDS + n, CueKind.COUNTDOWN, word))
     return tuple(sorted(cues, key=lambda c: c.offset))
 
 
-def _hold_cues(slot: _Slot, index: int, *, last: bool) -> list[Cue]:
-    """The pose's other cues, then breath reminders, spread through a longer hold."""
-    quiet_end = slot.hold - (END_CUE_LEAD if last else COUNTDOWN_SECONDS) - CUE_GAP_SECONDS // 2
+def _hold_cues(slot: _Slot, words: _Words, *, first: bool, last: bool, resting: bool) -> list[Cue]:
+    """The pose's other cues, then breath reminders, spread through a longer hold; a rest is
+    left quiet (the safety words aside, when it comes first)."""
+    guide = words.guide
+    if guide.mode == "quiet" or (not guide.full and not first):
+        return []
+    quiet_end = slot.hold - (END_CUE_LEAD if last or resting else COUNTDOWN_SECONDS)
+    quiet_end -= CUE_GAP_SECONDS // 2
     gap = max(CUE_GAP_SECONDS, slot.hold // 6)
     times = list(range(gap, quiet_end + 1, gap))
-    extra = list(slot.pose.cues.hold[1:]) if slot.pose else []
-    if index == 0:  # once a session, at the first moment the voice is free in a hold
-        extra.insert(0, _phrase("safety"))
-    breath = _phrases("breath")
+    extra = [_phrase("safety")] if first else []  # once a session, when the voice is first free
     cues: list[Cue] = []
+    breath = _phrases("breath")
     for n, offset in enumerate(times):
-        if slot.hold >= 60 and abs(offset - slot.hold // 2) < gap / 2:
+        if extra:
+            cues.append(Cue(offset, CueKind.NOTE, extra.pop(0)))
+            continue
+        if not guide.full or resting:
+            break
+        if words.rhythm and n % 3 == 1:  # a moving pose: its breath again, now and then
+            cues.append(Cue(offset, CueKind.RHYTHM, words.rhythm))
+            continue
+        halfway = slot.hold >= 90 and abs(offset - slot.hold // 2) < gap / 2
+        if halfway and words.fresh(_phrase("halfway"), offset):
             cues.append(Cue(offset, CueKind.HALFWAY, _phrase("halfway")))
-        elif extra:
-            cues.append(Cue(offset, CueKind.HOLD, extra.pop(0)))
-        else:
-            cues.append(Cue(offset, CueKind.BREATH, breath[(index + n) % len(breath)]))
+            continue
+        text = words.key(offset)  # the pose's next cue not said lately
+        if not text:
+            fresh = [b for b in breath if b not in words.said or
+                     words.start + offset - words.said[b] >= REPEAT_SECONDS]  # fmt: skip
+            text = fresh[n % len(fresh)] if fresh else ""
+            if text and words.fresh(text, offset):
+                cues.append(Cue(offset, CueKind.BREATH, text))
+            continue
+        cues.append(Cue(offset, CueKind.HOLD, text))
     return cues
 
 

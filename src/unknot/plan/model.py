@@ -6,8 +6,7 @@ from typing import NamedTuple
 
 from unknot.catalog.holds import Hold
 from unknot.catalog.poses import Pose
-from unknot.catalog.vocabulary import vocabulary
-from unknot.guide.timeline import hold_for
+from unknot.guide.timeline import Move, hold_for, move_seconds, way_out_seconds
 from unknot.plan.needs import Needs
 from unknot.plan.relief import Rules, relief
 from unknot.routines.routine import Routine
@@ -27,6 +26,7 @@ class Shape(NamedTuple):
     exit: str | None
     options: list[tuple[Option, int, float]]  # (option, seconds, relief), shortest hold first
     first_pose: Pose | None
+    last_pose: Pose | None = None  # whose way out the move after the step begins with
 
 
 class Context(NamedTuple):
@@ -51,5 +51,13 @@ class Context(NamedTuple):
     def written_hold(self, step_hold: Hold | None, pose: Pose | None) -> Hold:
         return hold_for(step_hold, self.needs.hold, self.routine.hold, pose)
 
-    def trans(self, before: str | None, after: str) -> int:
-        return vocabulary().transition_seconds(before, after)
+    def move(
+        self, before: str | None, pose: Pose | None, kind: Move = Move.NEW, first: bool = False
+    ) -> int:
+        """The move into `pose` (None: a rest) from the position `before`, as the timeline
+        times it (`guide.timeline.move_seconds`), the way out of the pose before not counted."""
+        return move_seconds(before, pose, self.needs.voicing, kind, first=first)
+
+    def way_out(self, pose: Pose) -> int:
+        """The way out of `pose`, said as the next move begins: counted with the pose's step."""
+        return way_out_seconds(pose, self.needs.voicing)

@@ -13,6 +13,7 @@ from unknot.catalog.holds import MAX_HOLD_SECONDS
 from unknot.catalog.poses import catalog
 from unknot.catalog.vocabulary import vocabulary
 from unknot.errors import UnknotError
+from unknot.guide.timeline import DEFAULT_PACE, GUIDES, PACES, Guide
 from unknot.names import NameIndex
 from unknot.numbers import read_number
 from unknot.routines.routine import MAX_SESSION_MINUTES, resolve
@@ -42,6 +43,13 @@ class Needs(NamedTuple):
     first_side: str | None = None
     extra: tuple[str, ...] = ()  # routines done before this one (--with)
     props: tuple[str, ...] | None = None  # the props at hand (--props); None: any
+    guide: str | None = None  # how much the voice says (--guide): full (None), brief or quiet
+    pace: int | None = None  # the voice's words a minute (--pace); None: the calm default
+
+    @property
+    def voicing(self) -> Guide:
+        """How the session is talked through: what is said, and so how long each move takes."""
+        return Guide(self.guide or GUIDES[0], self.pace or DEFAULT_PACE)
 
     def lacks(self, props: Iterable[str]) -> list[str]:
         """The props among `props` the person does not have at hand."""
@@ -154,6 +162,8 @@ def read_needs(
     first_side: str | None = None,
     extra: Iterable[str] = (),
     props: Iterable[str] = (),
+    guide: str | None = None,
+    pace: int | str | None = None,
 ) -> Needs:
     """Needs from a person's words (the command line's options, a web form's fields): every
     value checked here, once, and any mistake an error naming its field."""
@@ -174,4 +184,30 @@ def read_needs(
         first_side=parse_side(first_side),
         extra=parse_extra(extra),
         props=parse_props(props),
+        guide=parse_guide(guide),
+        pace=parse_pace(pace),
     )
+
+
+def parse_guide(value: str | None) -> str | None:
+    """full, brief or quiet (None for full, the default)."""
+    if not value:
+        return None
+    index: NameIndex[str] = NameIndex("guide")
+    for mode in GUIDES:
+        index.add(mode, mode)
+    found = index.find(value, field="guide")
+    return None if found == GUIDES[0] else found
+
+
+def parse_pace(value: int | str | None) -> int | None:
+    """Words a minute for the voice (None for the calm default)."""
+    pace = parse_number(value, "pace", PACES, "words a minute")
+    if pace is None:
+        return None
+    if not pace.is_integer():
+        raise UnknotError(
+            f"{value!r} is not a whole number of words a minute", field="pace",
+            expected=f"a whole number from {PACES[0]} to {PACES[1]} (the default: {DEFAULT_PACE})",
+        )  # fmt: skip
+    return None if pace == DEFAULT_PACE else int(pace)

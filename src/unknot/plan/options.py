@@ -4,8 +4,8 @@ Holds run from the low end of the written range (a resting pose may come down to
 rest) up to the high end of the written range or of the pose's own range, whichever is longer
 (an inversion keeps its written hold), on the grid of data/planner.yaml; a flow may also run
 fewer rounds. The cost
-of an option is the timeline's seconds (moves between the step's own entries included), its
-value the relief of its entries.
+of an option is the timeline's seconds (moves between the step's own entries included; the way out
+of its last pose belongs to the move after it), its value the relief of its entries.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from itertools import pairwise
 
 from unknot.catalog.holds import Hold
 from unknot.catalog.poses import Pose
+from unknot.guide.timeline import Move
 from unknot.plan.adapt import Written
 from unknot.plan.model import Context, Option, Shape
 from unknot.plan.relief import Rules
@@ -50,9 +51,11 @@ def _pass(
 ) -> tuple[int, float]:
     """Seconds and relief of entries in a row (holds plus the moves between them); entries from
     index `first_round` on are a flow's later rounds."""
-    seconds = sum(h for _, h in poses)
-    seconds += sum(ctx.trans(a.position, b.position) for (a, _), (b, _) in pairwise(poses))
     later = first_round or len(poses)
+    seconds = sum(h for _, h in poses)
+    for n, ((a, _), (b, _)) in enumerate(pairwise(poses), start=1):
+        kind = Move.AGAIN if n >= later else Move.NEW
+        seconds += ctx.way_out(a) + ctx.move(a.position, b, kind)
     value = sum(ctx.relief(p, h, n >= later) for n, (p, h) in enumerate(poses))
     return seconds, value
 
@@ -68,9 +71,10 @@ def _pose_shape(step: PoseStep, ctx: Context, twice: bool) -> Shape:
     for h in hold_choices(pose, ctx.written_hold(step.hold, pose), ctx.rules):
         seconds, value = _pass([(pose, h)], ctx)
         if twice:  # both sides in a row, with the move from one to the other
-            seconds, value = 2 * seconds + ctx.trans(pose.position, pose.position), 2 * value
+            seconds += seconds + ctx.way_out(pose) + ctx.move(pose.position, pose, Move.SIDE)
+            value *= 2
         options.append((Option(h), seconds, value))
-    return Shape(pose.position, pose.position, options, pose)
+    return Shape(pose.position, pose.position, options, pose, pose)
 
 
 def _flow_shape(step: FlowStep, ctx: Context, twice: bool) -> Shape:
@@ -81,9 +85,10 @@ def _flow_shape(step: FlowStep, ctx: Context, twice: bool) -> Shape:
             option = Option(h, rounds)
             seconds, value = _pass(_flow_entries(step, option), ctx, len(step.poses))
             if twice:
-                seconds, value = 2 * seconds + ctx.trans(last.position, first.position), 2 * value
+                seconds += seconds + ctx.way_out(last) + ctx.move(last.position, first, Move.SIDE)
+                value *= 2
             options.append((option, seconds, value))
-    return Shape(first.position, last.position, options, first)
+    return Shape(first.position, last.position, options, first, last)
 
 
 def shape(step: Written, ctx: Context, *, both_sides: bool) -> Shape:

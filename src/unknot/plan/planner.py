@@ -181,7 +181,8 @@ def problem(
         layout[:] = [i for i in layout if not (isinstance(i, Unit) and i.added) or id(i) in keep]
         apply(kept)
         found = kept
-    written = expand(shaped_routine(routine, layout, True)).total if optimise else 0
+    shaped = shaped_routine(routine, layout, True)
+    written = expand(shaped, guide=needs.voicing).total if optimise else 0
     spare = budget is not None and budget >= written
     keep_all = budget is None or spare  # share out the routine's own time, or more
     limit = budget if budget is not None else written
@@ -240,7 +241,7 @@ def _fit(routine: Routine, needs: Needs, planner_rules: Rules | None) -> Plan:
             f"nothing fits in {needs.minutes:g} minutes", field="minutes", expected="more minutes"
         )
     hold = None if task.optimise else needs.hold
-    timeline = expand(shaped, hold=hold, first_side=needs.first_side)
+    timeline = expand(shaped, hold=hold, first_side=needs.first_side, guide=needs.voicing)
     total = score(timeline, ctx.weights, ctx.rules)
     if task.optimise:  # the search's own figure must be the timeline's: a check on its model
         assert abs(total - best) < 1e-6, (total, best)

@@ -1,7 +1,7 @@
 """The planner's exact search: a dynamic programme over a routine's steps in order.
 
 Its state is the base position of the last pose kept (the next move's cost depends on it), inside
-a per-side block also the block's first position (for the move back to the start of the first
+a per-side block also the block's first pose (for the move back to the start of the first
 side), and the seconds used so far; for every state and second it keeps the best score and how
 it was reached, so the best session within the budget can be traced back step by step.
 
@@ -18,12 +18,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Generic, Literal, NamedTuple, TypeVar
 
-from unknot.guide.timeline import REST_POSITION
+from unknot.catalog.poses import Pose
+from unknot.guide.timeline import REST_POSITION, Move
 from unknot.plan.model import Context, Shape
 from unknot.plan.relief import gentle_start
 
 START = ("start",)
-Key = tuple[str, ...]  # ("start",), ("at", last position), ("block", first, last position)
+# ("start",), ("at", where), ("block", first pose, where): where the last pose kept left the body,
+# as its position and the seconds of its way out ("lunge+4"), both paid by the move after it.
+Key = tuple[str, ...]
 Source = tuple[int, int, float]  # a state of the last layer (its index), the move's seconds, bonus
 
 ArrivalT = TypeVar("ArrivalT")
@@ -46,6 +49,7 @@ class Search(ABC, Generic[ArrivalT, TableT]):
         self.budget = budget
         self.ctx = ctx
         self.keep_all = keep_all
+        self.firsts: dict[str, Pose] = {}  # the poses that open a block, by name
 
     # -- what a back-end provides ----------------------------------------------------------
     @abstractmethod
@@ -81,6 +85,27 @@ class Search(ABC, Generic[ArrivalT, TableT]):
         """The best score within the budget and the option chosen at every layer (-1: none)."""
 
     # -- the programme's steps -------------------------------------------------------------
+    def _left(self, shp: Shape) -> str:
+        """Where a step leaves the body: its last position, and the seconds of its way out."""
+        out = self.ctx.way_out(shp.last_pose) if shp.last_pose else 0
+        return f"{shp.exit}+{out}" if out else str(shp.exit)
+
+    def _move(self, key: Key, shp: Shape, at: int = 1) -> int:
+        """The move into the step from the state `key` (where the body is: `key[at]`)."""
+        if key == START:
+            return self.ctx.move(None, shp.first_pose, first=True)
+        where, out = _where(key[at])
+        return out + self.ctx.move(where, shp.first_pose)
+
+    def _into_block(self, last: str, first: str, via: Shape | None = None) -> int:
+        """The move from the first side's last pose to the other side's first pose, through
+        the pose `via` the block goes back to, if any."""
+        pose, (where, out) = self.firsts[first], _where(last)
+        if via is None or via.enter is None:
+            return out + self.ctx.move(where, pose)
+        back = out + self.ctx.move(where, via.first_pose, Move.AGAIN)
+        return back + _where(self._left(via))[1] + self.ctx.move(via.enter, pose)
+
     def _bonus(self, key: Key, shp: Shape) -> float:
         return (
             gentle_start(shp.first_pose, self.ctx.weights, self.ctx.rules) if key == START else 0.0
@@ -93,42 +118,40 @@ class Search(ABC, Generic[ArrivalT, TableT]):
 
     def outer(self, shp: Shape, required: bool = False) -> None:
         """A step on its own (both sides in a row, for a per-side pose)."""
-        table, keys, trans = self.table(), self.keys(), self.ctx.trans
+        table, keys = self.table(), self.keys()
         if shp.enter is None:  # a rest stays where the last pose left off
             for index, key in enumerate(keys):
-                where = REST_POSITION if key == START else key[1]
-                move = 0 if key == START else trans(where, where)
+                where = REST_POSITION if key == START else _where(key[1])[0]
+                move = self._move(key, shp)
                 self.keep(table, ("at", where), self.arrival([(index, move, 0.0)]), shp)
         else:
-            sources = [
-                (i, 0 if k == START else trans(k[1], shp.enter), self._bonus(k, shp))
-                for i, k in enumerate(keys)
-            ]
-            self.keep(table, ("at", str(shp.exit)), self.arrival(sources), shp)
+            sources = [(i, self._move(k, shp), self._bonus(k, shp)) for i, k in enumerate(keys)]
+            self.keep(table, ("at", self._left(shp)), self.arrival(sources), shp)
         self._pass_through(table, not (self.keep_all or required))
         self.commit(table)
 
     def inner(self, shp: Shape, required: bool = False) -> None:
         """A step inside a per-side block: everything counts twice but the move into the block."""
-        table, keys, trans = self.table(), self.keys(), self.ctx.trans
+        table, keys = self.table(), self.keys()
         doubled = shp._replace(options=[(o, 2 * s, 2 * v) for o, s, v in shp.options])
-        enter = shp.enter
-        if enter is None:  # a rest inside a block: where the last pose of the block left off
+        if shp.enter is None:  # a rest inside a block: where the last pose of the block left off
             for index, key in enumerate(keys):
                 if key[0] == "block":
-                    arrival = self.arrival([(index, 2 * trans(key[2], key[2]), 0.0)])
-                    self.keep(table, key, arrival, doubled)
+                    arrival = self.arrival([(index, 2 * self._move(key, shp, 2), 0.0)])
+                    self.keep(table, (*key[:2], _where(key[2])[0]), arrival, doubled)
         else:
-            exit_ = str(shp.exit)
+            assert shp.first_pose is not None
+            exit_, opens = self._left(shp), shp.first_pose.name
+            self.firsts[opens] = shp.first_pose
             sources = [
-                (i, 0 if k == START else trans(k[1], enter), self._bonus(k, shp))
+                (i, self._move(k, shp), self._bonus(k, shp))
                 for i, k in enumerate(keys)
                 if k[0] != "block"
             ]
-            self.keep(table, ("block", enter, exit_), self.arrival(sources), doubled)
+            self.keep(table, ("block", opens, exit_), self.arrival(sources), doubled)
             for first in sorted({k[1] for k in keys if k[0] == "block"}):
                 inside = [
-                    (i, 2 * trans(k[2], enter), 0.0)
+                    (i, 2 * self._move(k, shp, 2), 0.0)
                     for i, k in enumerate(keys)
                     if k[0] == "block" and k[1] == first
                 ]
@@ -138,16 +161,17 @@ class Search(ABC, Generic[ArrivalT, TableT]):
 
     def close(self, back_to: Shape | None, required: bool = False) -> None:
         """The end of a block: the move back to the first side's start, through `back_to`."""
-        table, trans = self.table(), self.ctx.trans
+        table = self.table()
         for index, key in enumerate(self.keys()):
             if key[0] != "block":
                 self.offer_same(table, key, index)
                 continue
             first, last = key[1], key[2]
             if back_to is None or not (self.keep_all or required):
-                self.offer(table, ("at", last), self.arrival([(index, trans(last, first), 0.0)]))
+                move = self._into_block(last, first)
+                self.offer(table, ("at", last), self.arrival([(index, move, 0.0)]))
             if back_to is not None and back_to.enter is not None:
-                move = trans(last, back_to.enter) + trans(back_to.enter, first)
+                move = self._into_block(last, first, back_to)
                 self.keep(table, ("at", last), self.arrival([(index, move, 0.0)]), back_to)
         self.commit(table)
 
@@ -158,3 +182,9 @@ class Search(ABC, Generic[ArrivalT, TableT]):
             elif layer.shape is not None:
                 (self.outer if layer.kind == "outer" else self.inner)(layer.shape, layer.required)
         return self.best()
+
+
+def _where(left: str) -> tuple[str, int]:
+    """A state's "where" as the position and the seconds of the way out still to say."""
+    position, _, out = left.partition("+")
+    return position, int(out or 0)

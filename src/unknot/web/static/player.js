@@ -58,7 +58,7 @@ class Sound {
     this.entries = entries;
     this.enabled = entries.some((e) => e.clip);
     this.buffers = new Map();
-    this.source = null;
+    this.sources = [];
     this.playing = "";
     this.context = this.enabled ? new AudioContext() : null;
     this.onReady = () => {};
@@ -81,24 +81,51 @@ class Sound {
     }
   }
   stop() {
-    if (this.source) { try { this.source.stop(); } catch { /* already ended */ } this.source = null; }
+    for (const source of this.sources) { try { source.stop(); } catch { /* already ended */ } }
+    this.sources = [];
     this.playing = "";
   }
-  // Play the current step's clip from where the player is.
+  play(buffer, delay, offset, duration) {
+    if (duration <= 0.01) return;
+    const source = this.context.createBufferSource();
+    source.buffer = buffer;
+    source.connect(this.context.destination);
+    source.start(this.context.currentTime + Math.max(0, delay), offset, duration);
+    this.sources.push(source);
+  }
+  // Play the current step's clip from where the player is. The words counted from the hold's
+  // end (the count, the closing words) are played where the hold now ends, after + or -, and
+  // words that would run into the count are left unsaid, as the terminal does (playback.py).
   follow(player) {
     this.stop();
     if (!this.enabled || player.finished || player.paused || player.speed !== 1) return;
-    const buffer = this.buffers.get(player.entry.index);
+    const entry = player.entry;
+    const buffer = this.buffers.get(entry.index);
     if (!buffer) return;
-    const offset = Math.max(0, player.position() - player.begins);
-    if (offset >= buffer.duration) return;
-    this.source = this.context.createBufferSource();
-    this.source.buffer = buffer;
-    this.source.connect(this.context.destination);
-    this.source.start(0, offset);
-    this.playing = `${player.entry.index}@${offset.toFixed(1)}`;
+    const at = Math.max(0, player.position() - player.begins);
+    const planned = entry.transition_seconds + entry.hold_seconds;
+    const end = player.deadline - player.begins;
+    const start = (cue) => entry.transition_seconds + cue.offset_seconds;
+    const fromEnd = entry.cues.filter((c) => c.from_end);
+    let stop = Math.min(buffer.duration, ...fromEnd.map(start));
+    if (end < planned) {
+      const clear = end - Sound.COUNT_SECONDS - Sound.BREATH_SECONDS;
+      const late = entry.cues.find((c) => !c.from_end && start(c) + c.speaking_seconds > clear && start(c) >= 0);
+      if (late) stop = Math.min(stop, start(late));
+    }
+    this.play(buffer, 0, at, Math.min(stop, end) - at);
+    fromEnd.forEach((cue, n) => {
+      const from = start(cue);
+      const until = n + 1 < fromEnd.length ? start(fromEnd[n + 1]) : buffer.duration;
+      const moved = end - (planned - from); // the same seconds before the hold's end as planned
+      const skip = Math.max(0, at - moved);
+      this.play(buffer, moved - at, from + skip, until - from - skip);
+    });
+    this.playing = `${entry.index}@${at.toFixed(1)}`;
   }
 }
+Sound.COUNT_SECONDS = 3;
+Sound.BREATH_SECONDS = 0.6;
 
 // -- keeping the screen on ----------------------------------------------------------------------
 const awake = {
@@ -298,6 +325,14 @@ function main() {
   $("skip").addEventListener("click", () => { player.skip(); sound.follow(player); clearTimeout(timer); draw(); });
   $("back").addEventListener("click", () => { player.back(); sound.follow(player); clearTimeout(timer); draw(); });
   $("stop").addEventListener("click", () => { player.quit(); finish(); });
+  const adjust = (change) => {
+    if (closed) return;
+    player.adjust(change * Player.ADJUST_SECONDS);
+    sound.follow(player);
+    clearTimeout(timer); draw();
+  };
+  $("longer").addEventListener("click", () => adjust(1));
+  $("shorter").addEventListener("click", () => adjust(-1));
   $("after").addEventListener("submit", (event) => {
     event.preventDefault();
     outbox.add(`${base}/finish`, { finished: !player.quitEarly, after: ratings($("after")) });
@@ -306,17 +341,13 @@ function main() {
   });
   // The terminal's keys, for a laptop: n or → skips, b or ← goes back, p pauses (space
   // already presses whichever button has the focus, Pause at the start), + and - make this
-  // hold 10 s longer or shorter (no buttons: on a phone the step is what it is).
+  // hold 10 s longer or shorter, as the buttons beside the timer do.
   document.addEventListener("keydown", (event) => {
     if ($("guide").hidden || event.altKey || event.ctrlKey || event.metaKey) return;
     const button = { n: "skip", ArrowRight: "skip", b: "back", ArrowLeft: "back", p: "pause" }[event.key];
     const change = { "+": 1, "=": 1, "-": -1, _: -1 }[event.key];
     if (button) { event.preventDefault(); $(button).click(); }
-    else if (change && !closed) {
-      event.preventDefault();
-      player.adjust(change * Player.ADJUST_SECONDS);
-      clearTimeout(timer); draw();
-    }
+    else if (change && !closed) { event.preventDefault(); adjust(change); }
   });
   // A browser lets go of the wake lock (and pauses the video) when the page is hidden; back
   // in view, the session takes them again and catches up with its clock.
