@@ -93,10 +93,12 @@ def test_the_pose_and_side_are_said_as_each_begins(exported: dict[str, Path]) ->
     timeline = expected_plan().timeline  # type: ignore[attr-defined]
     sheet = json.loads(audio.chapters_path(exported["wav"]).read_text())
     said = " ".join(c["text"] for c in sheet["cues"])
-    for entry in timeline:
-        spoken = f"{entry.name}, {entry.side_label}." if entry.side else f"{entry.name}."
-        assert spoken in said, spoken
-    assert "Now the left leg." in said
+    announced = [c.text for e in timeline for c in e.cues if c.kind == "announce"]
+    for entry, words in zip(timeline, announced, strict=True):
+        assert words in said, words
+        assert entry.name in words
+        if entry.side:  # the side as a body hears it: "Pigeon, right knee forward."
+            assert entry.side in words and "left" not in words.replace(entry.side, ""), words
     assert said.rstrip().endswith(timeline.entries[-1].cues[-1].text)
 
 
@@ -117,6 +119,43 @@ def test_a_chapter_per_step_beside_the_file(exported: dict[str, Path]) -> None:
     chapters = json.loads(audio.chapters_path(exported["mp3"]).read_text())["chapters"]
     assert [c["start_seconds"] for c in chapters] == [e.begins for e in timeline]
     assert chapters[3]["title"].endswith("right leg")
+
+
+def test_the_mp3_carries_a_chapter_per_step_that_a_player_lists(exported: dict[str, Path]) -> None:
+    """ffprobe reads the ID3 table of contents as a phone's player does: one chapter a step,
+    titled with the pose and side, starting where its move starts."""
+    timeline = expected_plan().timeline  # type: ignore[attr-defined]
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(exported["mp3"])],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    chapters = json.loads(probe.stdout)["chapters"]
+    assert len(chapters) == len(timeline.entries)
+    for chapter, entry in zip(chapters, timeline, strict=True):
+        assert float(chapter["start_time"]) == pytest.approx(entry.begins, abs=0.001)
+        assert float(chapter["end_time"]) == pytest.approx(entry.end, abs=0.001)
+        title = f"{entry.name}, {entry.side_label}" if entry.side else entry.name
+        assert chapter["tags"]["title"] == title
+    info = soundfile.info(exported["mp3"])  # and it still plays, as long as before
+    assert abs(info.frames / info.samplerate - timeline.total) <= 0.05
+
+
+def test_a_flac_export_carries_its_chapters_as_vorbis_comments(tmp_path: Path) -> None:
+    target = tmp_path / "session.flac"
+    done = run_unknot(
+        "export", "after-long-run", "--minutes", "4", "--voice", "espeak", "--audio", str(target),
+        cache=tmp_path / "cache",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(target)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    timeline = plan(resolve("after-long-run"), read_needs(minutes=4)).timeline
+    titles = [c["tags"]["title"] for c in json.loads(probe.stdout)["chapters"]]
+    assert titles == [f"{e.name}, {e.side_label}" if e.side else e.name for e in timeline]
+    samples, _ = soundfile.read(target, dtype="float32")
+    assert len(samples) > 0
 
 
 def test_the_second_export_reuses_the_spoken_phrases(exported: dict[str, Path]) -> None:
@@ -170,6 +209,38 @@ def test_music_is_quieter_under_speech_than_between_cues(tmp_path: Path) -> None
     assert len(gaps) >= 3, "some quiet stretches between cues"
     assert np.median(under) < 0.5 * np.median(gaps)
     assert min(gaps) > 0  # the music plays to the end, looped
+
+
+def test_the_voice_stays_ten_lu_above_the_music_and_the_music_fades(tmp_path: Path) -> None:
+    """Loudness as BS.1770 measures it: the music alone (between cues) at least 10 LU under
+    the voice alone (the same session without music), everywhere; faded out at the end."""
+    import pyloudnorm
+
+    rate = 24000
+    noise = np.random.default_rng(7).normal(0, 0.3, rate * 20).astype(np.float32)  # loud music
+    music = tmp_path / "music.wav"
+    soundfile.write(music, noise, rate)
+    cache = tmp_path / "cache"
+    tracks = {}
+    for name, extra in (("voice", []), ("both", ["--music", str(music)])):
+        target = tmp_path / f"{name}.wav"
+        done = run_unknot(
+            "export", "after-long-run", "--minutes", "3", *extra, "--audio", str(target),
+            cache=cache,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        tracks[name] = soundfile.read(target, dtype="float64")[0]
+    meter = pyloudnorm.Meter(rate)
+    voice_lufs = meter.integrated_loudness(tracks["voice"])
+    cues = json.loads(audio.chapters_path(tmp_path / "both.wav").read_text())["cues"]
+    for a, b in pairwise(cues):
+        if b["at_seconds"] - a["end_seconds"] >= 2:
+            middle = (a["end_seconds"] + b["at_seconds"]) / 2
+            part = tracks["both"][int((middle - 0.5) * rate) : int((middle + 0.5) * rate)]
+            assert meter.integrated_loudness(part) <= voice_lufs - 10, (a, b)
+    gap = tracks["both"][int((cues[-1]["end_seconds"] + 0.5) * rate) :]  # after the last words
+    assert np.sqrt(np.mean(gap[: rate // 2] ** 2)) > 0.003  # the music plays on
+    assert np.sqrt(np.mean(gap[-rate // 4 :] ** 2)) < 0.003  # and fades out at the end
 
 
 def test_espeak_is_the_light_fallback(tmp_path: Path) -> None:

@@ -127,13 +127,15 @@ def onsets(sound: Playback, clock: Clock, player: Player, seconds: float) -> lis
     """When words start in the next `seconds` of what plays, as seconds before the hold's end
     (the screen's countdown), read 10 ms at a time on the player's fake clock."""
     frame = int(0.01 * RATE)
-    found, loud = [], False
+    found, quiet = [], 1.0  # seconds of quiet so far: a dip inside a word is no new start
     for _ in range(int(seconds / 0.01)):
         block = sound.fill(frame)
-        now_loud = bool(np.sqrt(np.mean(block**2)) > 0.02)
-        if now_loud and not loud:
-            found.append(round(player.deadline - player.position(), 2))
-        loud = now_loud
+        if np.sqrt(np.mean(block**2)) > 0.02:
+            if quiet >= 0.15:
+                found.append(round(player.deadline - player.position(), 2))
+            quiet = 0.0
+        else:
+            quiet += 0.01
         clock.now += 0.01
     return found
 

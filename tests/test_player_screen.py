@@ -232,10 +232,16 @@ def start(page: Page, server: Server, query: str, index: int = 1) -> None:
 def to_the_hold(page: Page, entry: dict[str, Any]) -> None:
     """Into the hold, to the moment its first cue is said (from the step's own cues, plus one
     redraw of the page's 250 ms), and on only once the page shows it."""
-    first = next(cue for cue in entry["cues"] if cue["kind"] == "hold")
+    first = next(cue for cue in entry["cues"] if cue["offset_seconds"] > 0)
     page.clock.run_for(round((entry["transition_seconds"] + first["offset_seconds"]) * 1000) + 250)
     expect(page.locator("#guide")).to_have_attribute("data-phase", "hold")
-    expect(page.locator("#cue")).to_have_text(first["text"])
+    # The screen shows the last words said by now (a note said with the key cue, for one).
+    unshown = ("end", "exit", "come_in", "countdown")  # said, not shown (Player.UNSHOWN)
+    shown = [
+        c for c in entry["cues"]
+        if c["offset_seconds"] == first["offset_seconds"] and c["kind"] not in unshown
+    ][-1]  # fmt: skip
+    expect(page.locator("#cue")).to_have_text(shown["text"])
 
 
 # -- the screen in each phase ------------------------------------------------------------------
@@ -302,6 +308,8 @@ def test_the_longest_name_and_a_three_figure_count_fit(
         if phase == "paused":
             page.get_by_role("button", name="Pause").click()
         shot = measure(page, phase)
+        size_name = f"{viewport['width']}x{viewport['height']}"
+        page.screenshot(path=ARTIFACTS / f"long-{size_name}-{phase}.png")
         if phase != "move":
             assert len(shot["elements"]["#count"]["text"]) == 3  # 120 s: three figures
         check_sizes(shot, LEAST[kind])
@@ -337,5 +345,35 @@ def test_the_move_shows_the_body_going_into_the_pose_and_the_hold_the_pose(
     assert page.evaluate("document.getElementById('figure').naturalWidth") > 0  # it was drawn
     to_the_hold(page, entry)
     expect(figure).to_have_attribute("src", entry["figure"])
+    tab.context.close()
+    assert tab.errors == []
+
+
+def test_plus_and_minus_beside_the_timer_change_the_hold_and_the_lock_screen_names_the_pose(
+    server: Server, browser: Browser
+) -> None:
+    entries = play_data(server)["entries"]
+    index, entry = next(
+        (n, e) for n, e in enumerate(entries) if e["transition_seconds"] > 0 and e["side_label"]
+    )
+    tab = Tab(browser, PORTRAIT, "light")
+    page = tab.page
+    start(page, server, QUERY, index)
+    to_the_hold(page, entry)
+    before = int(page.locator("#count").inner_text())
+    page.get_by_role("button", name="10 seconds longer").click()
+    expect(page.locator("#count")).to_have_text(str(before + 10))
+    page.get_by_role("button", name="10 seconds shorter").click()
+    page.get_by_role("button", name="10 seconds shorter").click()
+    expect(page.locator("#count")).to_have_text(str(before - 10))
+    for button in ("#shorter", "#longer"):  # big enough for a thumb, on the screen
+        box = page.locator(button).bounding_box()
+        assert box is not None and box["width"] >= 44 and box["height"] >= 44
+        assert box["y"] + box["height"] <= PORTRAIT["height"]
+    title = page.evaluate(
+        "navigator.mediaSession.metadata && navigator.mediaSession.metadata.title"
+    )
+    assert title == f"{entry['name']}, {entry['side_label']}"
+    page.screenshot(path=ARTIFACTS / "adjust-360x780.png")
     tab.context.close()
     assert tab.errors == []

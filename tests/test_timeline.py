@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import Result
 
 from conftest import SEED_SEQUENCE
-from unknot.guide.timeline import Timeline, expand
+from unknot.guide.timeline import Entry, Timeline, expand
 from unknot.routines.routine import FlowStep, PerSideBlock, resolve
 
 
@@ -84,7 +84,10 @@ def test_cues_fall_inside_their_entry_and_the_session_ends_in_rest() -> None:
         offsets = [c.offset for c in entry.cues]
         assert offsets == sorted(offsets)
         assert all(-entry.transition <= o <= entry.hold for o in offsets)
-        assert entry.cues[0].kind == "announce" and entry.name in entry.cues[0].text
+        # The way out of the pose before comes first, then the name.
+        said = [c for c in entry.cues if c.kind in ("exit", "announce")]
+        assert [c.kind for c in said][-1] == "announce" and entry.name in said[-1].text
+        assert entry.cues[: len(said)] == tuple(said)
     last = timeline.entries[-1]
     assert last.cues[-1].kind == "end" and last.hold - 15 <= last.cues[-1].offset < last.hold
     assert sum(c.kind == "end" for e in timeline for c in e.cues) == 1
@@ -93,9 +96,13 @@ def test_cues_fall_inside_their_entry_and_the_session_ends_in_rest() -> None:
 def test_the_guide_says_when_to_switch_legs_and_go_back_to_the_dog() -> None:
     timeline = seed()
     back = next(e for e in timeline if e.name == "Downward-Facing Dog" and e.block == 1)
-    assert "Back to Downward-Facing Dog." in back.cues[0].text
+    assert announced(back) == "Back to Downward-Facing Dog."
     first_left = next(e for e in timeline if e.side == "left")
-    assert "Now the left leg." in first_left.cues[0].text
+    assert announced(first_left) == "Three-Legged Dog, left leg up."  # as a body hears it
+
+
+def announced(entry: Entry) -> str:
+    return next(c.text for c in entry.cues if c.kind == "announce")
 
 
 def test_the_movement_cues_of_the_seed_are_said_inside_the_hold() -> None:
@@ -153,7 +160,9 @@ def test_plan_json_matches_the_documented_shape(run: Callable[..., Result]) -> N
         "index", "kind", "pose", "side", "start_seconds", "hold_seconds",
         "transition_seconds", "block", "round", "areas", "cues",
     }  # fmt: skip
-    assert set(step["cues"][0]) == {"offset_seconds", "kind", "text"}
+    assert set(step["cues"][0]) == {
+        "offset_seconds", "kind", "text", "from_end", "speaking_seconds"
+    }  # fmt: skip
 
 
 def test_plan_prints_clock_offsets_and_the_total(run: Callable[..., Result]) -> None:
@@ -161,7 +170,9 @@ def test_plan_prints_clock_offsets_and_the_total(run: Callable[..., Result]) -> 
     assert result.exit_code == 0
     total = expand(resolve("after-long-run"), hold=30).total
     assert f"Total {total // 60}:{total % 60:02d} ({total} s), {STEPS} steps." in result.stdout
-    assert "0:00" in result.stdout and "Child's Pose" in result.stdout
+    first = expand(resolve("after-long-run"), hold=30).entries[0]
+    assert first.start == first.transition > 0  # the first move is timed too
+    assert f"{first.start // 60}:{first.start % 60:02d}   Child's Pose" in result.stdout
 
 
 def test_show_and_routines(run: Callable[..., Result]) -> None:

@@ -37,7 +37,7 @@ from conftest import ARTIFACTS, CHROMIUM, GUARD, QUERY, Server
 
 PHONE = {"width": 360, "height": 780}
 LAPTOP = {"width": 1280, "height": 860}
-GUARD_MS = GUARD * 1000  # every Playwright wait (clicks, expect, wait_for_*) gives up only then
+GUARD_MS = 60_000  # every Playwright wait (clicks, expect, wait_for_*) gives up only then
 CLOCK_START = datetime(2026, 5, 4, 7, 30)  # a morning after a long run
 
 pytestmark = pytest.mark.skipif(

@@ -14,9 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from unknot.guide.timeline import Cue, Entry, Timeline
+from unknot.guide.timeline import Cue, CueKind, Entry, Timeline
 
 ADJUST_SECONDS = 10
+# Words for the ear only: the screen shows how to come in its own way, the count as a number.
+UNSHOWN = frozenset({CueKind.END, CueKind.EXIT, CueKind.COME_IN, CueKind.COUNTDOWN})
 BACK_RESTARTS_WITHIN = 3  # pressing back later than this into a step restarts it
 # The web player (web/static/session.js) is this one again, in JavaScript; tests/player_cases.yaml
 # holds the behaviour both must share, and tests/test_player_cases.py runs it on each.
@@ -208,7 +210,7 @@ class Player:
         entry = self.entry
         in_hold = at >= self._begins + entry.transition
         offset = at - self._begins - entry.transition
-        said = [c for c in entry.cues if c.offset <= offset and c.kind != "end"]
+        said = [c for c in entry.cues if c.offset <= offset and c.kind not in UNSHOWN]
         remaining = sum(e.transition + e.hold for e in self.timeline.entries[self.index + 1 :])
         upcoming = (
             self.timeline.entries[self.index + 1] if self.index + 1 < len(self.timeline) else None

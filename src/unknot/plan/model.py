@@ -58,6 +58,6 @@ class Context(NamedTuple):
         times it (`guide.timeline.move_seconds`), the way out of the pose before not counted."""
         return move_seconds(before, pose, self.needs.voicing, kind, first=first)
 
-    def way_out(self, pose: Pose) -> int:
-        """The way out of `pose`, said as the next move begins: counted with the pose's step."""
-        return way_out_seconds(pose, self.needs.voicing)
+    def way_out(self, pose: Pose, to: str | None) -> int:
+        """The way out of `pose`, said as the move to the position `to` begins."""
+        return way_out_seconds(pose, self.needs.voicing, to)

@@ -55,7 +55,7 @@ def _pass(
     seconds = sum(h for _, h in poses)
     for n, ((a, _), (b, _)) in enumerate(pairwise(poses), start=1):
         kind = Move.AGAIN if n >= later else Move.NEW
-        seconds += ctx.way_out(a) + ctx.move(a.position, b, kind)
+        seconds += ctx.way_out(a, b.position) + ctx.move(a.position, b, kind)
     value = sum(ctx.relief(p, h, n >= later) for n, (p, h) in enumerate(poses))
     return seconds, value
 
@@ -71,7 +71,7 @@ def _pose_shape(step: PoseStep, ctx: Context, twice: bool) -> Shape:
     for h in hold_choices(pose, ctx.written_hold(step.hold, pose), ctx.rules):
         seconds, value = _pass([(pose, h)], ctx)
         if twice:  # both sides in a row, with the move from one to the other
-            seconds += seconds + ctx.way_out(pose) + ctx.move(pose.position, pose, Move.SIDE)
+            seconds += seconds + ctx.move(pose.position, pose, Move.SIDE)
             value *= 2
         options.append((Option(h), seconds, value))
     return Shape(pose.position, pose.position, options, pose, pose)
@@ -85,7 +85,8 @@ def _flow_shape(step: FlowStep, ctx: Context, twice: bool) -> Shape:
             option = Option(h, rounds)
             seconds, value = _pass(_flow_entries(step, option), ctx, len(step.poses))
             if twice:
-                seconds += seconds + ctx.way_out(last) + ctx.move(last.position, first, Move.SIDE)
+                seconds += seconds + ctx.way_out(last, first.position)
+                seconds += ctx.move(last.position, first, Move.SIDE)
                 value *= 2
             options.append((option, seconds, value))
     return Shape(first.position, last.position, options, first, last)

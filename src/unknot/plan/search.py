@@ -86,8 +86,9 @@ class Search(ABC, Generic[ArrivalT, TableT]):
 
     # -- the programme's steps -------------------------------------------------------------
     def _left(self, shp: Shape) -> str:
-        """Where a step leaves the body: its last position, and the seconds of its way out."""
-        out = self.ctx.way_out(shp.last_pose) if shp.last_pose else 0
+        """Where a step leaves the body: its last position, and the seconds of its way out (said
+        if the next move leaves that position)."""
+        out = self.ctx.way_out(shp.last_pose, "") if shp.last_pose else 0
         return f"{shp.exit}+{out}" if out else str(shp.exit)
 
     def _move(self, key: Key, shp: Shape, at: int = 1) -> int:
@@ -95,16 +96,17 @@ class Search(ABC, Generic[ArrivalT, TableT]):
         if key == START:
             return self.ctx.move(None, shp.first_pose, first=True)
         where, out = _where(key[at])
-        return out + self.ctx.move(where, shp.first_pose)
+        return _out(out, where, shp.enter) + self.ctx.move(where, shp.first_pose)
 
     def _into_block(self, last: str, first: str, via: Shape | None = None) -> int:
         """The move from the first side's last pose to the other side's first pose, through
         the pose `via` the block goes back to, if any."""
         pose, (where, out) = self.firsts[first], _where(last)
         if via is None or via.enter is None:
-            return out + self.ctx.move(where, pose)
-        back = out + self.ctx.move(where, via.first_pose, Move.AGAIN)
-        return back + _where(self._left(via))[1] + self.ctx.move(via.enter, pose)
+            return _out(out, where, pose.position) + self.ctx.move(where, pose)
+        back = _out(out, where, via.enter) + self.ctx.move(where, via.first_pose, Move.AGAIN)
+        via_out = _out(_where(self._left(via))[1], via.enter, pose.position)
+        return back + via_out + self.ctx.move(via.enter, pose)
 
     def _bonus(self, key: Key, shp: Shape) -> float:
         return (
@@ -188,3 +190,8 @@ def _where(left: str) -> tuple[str, int]:
     """A state's "where" as the position and the seconds of the way out still to say."""
     position, _, out = left.partition("+")
     return position, int(out or 0)
+
+
+def _out(seconds: int, where: str, to: str | None) -> int:
+    """A way out's seconds, paid when the next move leaves the position (not for a rest)."""
+    return seconds if to is not None and to != where else 0

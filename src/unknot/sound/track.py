@@ -32,9 +32,10 @@ PEAK = 0.9  # about -1 dBFS: headroom for lossy encoders
 CHIME_SECONDS = 0.6
 WRITE_BLOCK = RATE  # samples handed to the encoder at a time
 GAP_SECONDS = 0.6  # between cues that have to follow each other: a breath
-MUSIC_LEVEL = 0.35  # music under silence, relative to full scale before loudness
-DUCKED = 0.08  # music under speech
+MUSIC_BELOW_VOICE = 14.0  # LU: the music between cues, under the voice's loudness
+DUCK_LU = 10.0  # and this much quieter again under speech
 DUCK_RAMP_SECONDS = 0.35
+FADE_IN_SECONDS, FADE_OUT_SECONDS = 4.0, 8.0
 
 # What the guide says aloud. "enter" (how to come in) is the screen's: the voice has its own
 # words for it ("come_in"), shorter and made to be heard.
@@ -134,9 +135,13 @@ def chapters(timeline: Timeline) -> tuple[Chapter, ...]:
     )
 
 
-def _music_bed(path: Path, length: int, said: list[Utterance]) -> NDArray[np.float32]:
-    """The music, looped or cut to length, quiet under speech and back up between cues."""
+def _music_bed(
+    path: Path, length: int, said: list[Utterance], voice_lufs: float
+) -> NDArray[np.float32]:
+    """The music, looped or cut to length, set by loudness (ITU-R BS.1770) under the voice:
+    MUSIC_BELOW_VOICE LU below it between cues, DUCK_LU more under speech, faded in and out."""
     import numpy
+    import pyloudnorm
     import soundfile
 
     try:
@@ -149,22 +154,42 @@ def _music_bed(path: Path, length: int, said: list[Utterance]) -> NDArray[np.flo
             expected="a WAV, FLAC, OGG, Opus or MP3 file",
         ) from None  # fmt: skip
     mono = _resampled(music.mean(axis=1).astype(numpy.float32), int(rate))
-    if len(mono) == 0:
+    if len(mono) == 0 or not numpy.any(mono):
         raise UnknotError("has no sound", where=str(path), field="music", expected="some music")
     bed = numpy.resize(mono, length)  # loops by repeating, cuts at the end
-    peak = float(numpy.max(numpy.abs(bed))) or 1.0
-    control = numpy.full(length, MUSIC_LEVEL / peak, dtype=numpy.float32)
+    measured = bed[: 120 * RATE] if len(bed) >= RATE else numpy.resize(bed, RATE)
+    music_lufs = float(pyloudnorm.Meter(RATE).integrated_loudness(measured))
+    if not math.isfinite(voice_lufs) or not math.isfinite(music_lufs):
+        return numpy.zeros(length, dtype=numpy.float32)
+    between = 10 ** ((voice_lufs - MUSIC_BELOW_VOICE - music_lufs) / 20)
+    control = numpy.full(length, between, dtype=numpy.float32)
     ramp = int(DUCK_RAMP_SECONDS * RATE)
     for u in said:
         start, end = max(0, int(u.at * RATE) - ramp), min(length, int(u.end * RATE) + ramp)
-        control[start:end] = DUCKED / peak
+        control[start:end] = between * 10 ** (-DUCK_LU / 20)
     kernel = numpy.ones(ramp, dtype=numpy.float32) / ramp  # smooth the steps into ramps
     smooth = numpy.convolve(control, kernel, mode="same").astype(numpy.float32)
+    fade_in, fade_out = (
+        min(length, int(FADE_IN_SECONDS * RATE)),
+        min(length, int(FADE_OUT_SECONDS * RATE)),
+    )
+    smooth[:fade_in] *= numpy.linspace(0, 1, fade_in, dtype=numpy.float32)
+    smooth[length - fade_out :] *= numpy.linspace(1, 0, fade_out, dtype=numpy.float32)
     return bed * smooth
 
 
 def render(timeline: Timeline, speaker: Voice, music: Path | None = None) -> Track:
     """The whole session as samples at RATE, exactly `timeline.total` seconds long."""
+    track, said, bed = mix(timeline, speaker, music)
+    track, loudness = _normalise(track + bed if bed is not None else track)
+    return Track(track, tuple(said), chapters(timeline), loudness)
+
+
+def mix(
+    timeline: Timeline, speaker: Voice, music: Path | None = None
+) -> tuple[NDArray[np.float32], list[Utterance], NDArray[np.float32] | None]:
+    """The chimes and the voice, what is said, and the music bed set under them (not yet
+    added, nor made loud enough: `render` does both)."""
     import numpy
 
     length = round(timeline.total * RATE)
@@ -179,10 +204,12 @@ def render(timeline: Timeline, speaker: Voice, music: Path | None = None) -> Tra
         start = round(u.at * RATE)
         part = u.samples[: max(0, length - start)]
         track[start : start + len(part)] += part
-    if music is not None:
-        track += _music_bed(music, length, said)
-    track, loudness = _normalise(track)
-    return Track(track, tuple(said), chapters(timeline), loudness)
+    if music is None:
+        return track, said, None
+    import pyloudnorm
+
+    voice_lufs = float(pyloudnorm.Meter(RATE).integrated_loudness(track))
+    return track, said, _music_bed(music, length, said, voice_lufs)
 
 
 def _normalise(track: NDArray[np.float32]) -> tuple[NDArray[np.float32], float]:
@@ -254,10 +281,12 @@ def track_files(path: Path) -> list[Path]:
 
 
 def write(track: Track, path: Path, title: str) -> list[Path]:
-    """Write the track and its cue sheets beside it, each atomically; returns the files."""
+    """Write the track, with its chapters inside where the format has room (MP3, FLAC), and
+    its cue sheets beside it, each atomically; returns the files."""
     import soundfile
 
     from unknot.files import atomic_path, problem
+    from unknot.sound.chapters import add_chapters
 
     kind, subtype = audio_format(path)
     track_files(path)
@@ -267,6 +296,7 @@ def write(track: Track, path: Path, title: str) -> list[Path]:
                 _encode(track.samples, temporary, kind, subtype)
             except (RuntimeError, soundfile.LibsndfileError) as err:
                 raise _system_error(err, temporary) from None
+            add_chapters(temporary, path.suffix, track.chapters, title)
     except OSError as err:
         said = problem(err) if err.errno else err.strerror
         raise UnknotError(

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 VOICES = ("piper", "espeak", "none")
 # Piper's length scale for the calm default pace, measured: about 160 words a minute over what
 # the guide says, a breath between sentences (benchmarks/voice.py prints it).
-CALM_SCALE = 1.45
+CALM_SCALE = 1.65
 
 
 class Speech(NamedTuple):
@@ -51,6 +51,11 @@ class Voice:
     def __init__(self, pace: int = DEFAULT_PACE) -> None:
         self.pace = pace  # words a minute
 
+    @property
+    def scale(self) -> float:
+        """How much slower than the engine's natural pace it speaks."""
+        return round(CALM_SCALE * DEFAULT_PACE / self.pace, 4)
+
     def say(self, text: str) -> Speech:
         """`text` spoken a sentence at a time, with a breath between sentences; each sentence
         from the cache when this voice has said it before at this pace (plans share them)."""
@@ -71,7 +76,7 @@ class Voice:
     def _sentence(self, text: str) -> Speech:
         import numpy
 
-        entry = _cache_file(self.name, self.pace, text)
+        entry = _cache_file(self.name, self.scale, text)
         if entry is not None and entry.exists():
             try:
                 return Speech(numpy.load(entry, allow_pickle=False), self.rate)
@@ -118,8 +123,7 @@ class PiperVoice(Voice):
                 )
 
         # No generator noise: the same words always give the same samples.
-        scale = CALM_SCALE * DEFAULT_PACE / self.pace
-        config = SynthesisConfig(length_scale=scale, noise_scale=0.0, noise_w_scale=0.0)
+        config = SynthesisConfig(length_scale=self.scale, noise_scale=0.0, noise_w_scale=0.0)
         chunks = [c.audio_float_array for c in self._engine.synthesize(text, config)]
         pause = numpy.zeros(int(BREATH_SECONDS * self.rate), dtype=numpy.float32)
         parts: list[NDArray[numpy.float32]] = []
@@ -192,7 +196,7 @@ def _trim(samples: NDArray[np.float32], floor: float = 0.01) -> NDArray[np.float
     return samples[max(0, loud[0] - 32) : loud[-1] + 1]
 
 
-def _cache_file(voice_name: str, pace: int, text: str) -> Path | None:
+def _cache_file(voice_name: str, pace: float, text: str) -> Path | None:
     from unknot.cache import cache_dir
     from unknot.version import __version__
 

@@ -232,6 +232,29 @@ function main() {
     input.addEventListener("input", () => { input.dataset.touched = "1"; output.textContent = input.value; });
   }
 
+  // The browser's Media Session: the pose as the title on the lock screen, and its play, pause,
+  // next and previous buttons (and a headset's) work the player as the page's buttons do.
+  const media = "mediaSession" in navigator ? navigator.mediaSession : null;
+  function showMedia(entry) {
+    if (!media || typeof MediaMetadata === "undefined") return;
+    const side = entry.side_label ? `, ${entry.side_label}` : "";
+    media.metadata = new MediaMetadata({
+      title: `${entry.name}${side}`, artist: `Step ${entry.index + 1} of ${session.entries.length}`,
+      album: session.title, artwork: entry.figure ? [{ src: entry.figure, type: "image/svg+xml" }] : [],
+    });
+  }
+  if (media) {
+    const press = (id) => () => { if (!$("guide").hidden && !closed) $(id).click(); };
+    const handlers = {
+      play: () => { if (player.paused) press("pause")(); },
+      pause: () => { if (!player.paused) press("pause")(); },
+      nexttrack: press("skip"), previoustrack: press("back"),
+    };
+    for (const [action, handler] of Object.entries(handlers)) {
+      try { media.setActionHandler(action, handler); } catch { /* not offered here */ }
+    }
+  }
+
   function announce(entry) {
     const side = entry.side_label ? `, ${entry.side_label}` : "";
     $("live").textContent = `Step ${entry.index + 1} of ${session.entries.length}: ${entry.name}${side}. Hold ${entry.hold_seconds} seconds.`;
@@ -256,6 +279,7 @@ function main() {
       const next = session.entries[entry.index + 1];
       $("next").textContent = next ? `Next: ${next.name}${next.side_label ? `, ${next.side_label}` : ""}` : "Next: the end";
       announce(entry);
+      showMedia(entry);
     }
     const snap = player.snapshot();
     const left = snap.phaseLeft;
@@ -271,7 +295,8 @@ function main() {
     if (picture && $("figure").getAttribute("src") !== picture) $("figure").src = picture;
     ring.setAttribute("stroke-dashoffset", (circumference * (1 - Math.min(1, left / span))).toFixed(1));
     // Before anything is said (the move in), the step's first words are shown already.
-    const cue = snap.cue ? snap.cue.text : entry.cues.length ? entry.cues[0].text : "";
+    const first = entry.cues.find((c) => !Player.UNSHOWN.has(c.kind));
+    const cue = snap.cue ? snap.cue.text : first ? first.text : "";
     $("cue").textContent = cue;
     // The key cue stays in view under whatever was said last (once, if that was it).
     $("key").textContent = cue === entry.key_cue ? "" : entry.key_cue;
@@ -318,6 +343,7 @@ function main() {
     player.togglePause();
     $("pause").textContent = player.paused ? "Resume" : "Pause";
     $("pause").setAttribute("aria-pressed", String(player.paused));
+    if (media) media.playbackState = player.paused ? "paused" : "playing";
     $("stop").hidden = !player.paused;
     sound.follow(player);
     clearTimeout(timer); draw();

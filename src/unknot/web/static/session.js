@@ -16,6 +16,8 @@ function tenths(seconds) { return Math.round(seconds * 10) / 10; }
 class Player {
   static BACK_RESTARTS_WITHIN = 3; // pressing back later than this into a step restarts it
   static ADJUST_SECONDS = 10;
+  // Words for the ear only: the screen shows how to come in its own way, the count as a number.
+  static UNSHOWN = new Set(["end", "exit", "come_in", "countdown"]);
 
   constructor(entries, { speed = 1, onRecord = () => {}, now = () => performance.now() / 1000 } = {}) {
     if (!entries.length) throw new Error("a session with no entries cannot be played");
@@ -113,7 +115,7 @@ class Player {
     const entry = this.entry;
     const inHold = at >= this.begins + entry.transition_seconds;
     const offset = at - this.begins - entry.transition_seconds;
-    const said = entry.cues.filter((c) => c.offset_seconds <= offset && c.kind !== "end");
+    const said = entry.cues.filter((c) => c.offset_seconds <= offset && !Player.UNSHOWN.has(c.kind));
     let remaining = 0;
     for (const e of this.entries.slice(this.index + 1)) remaining += e.transition_seconds + e.hold_seconds;
     return {
