@@ -450,6 +450,8 @@ class _Words:
         self.rhythm = spoken.filled(spoken.rhythm, slot.side) if spoken and guide.full else ""
         self.hold = [] if pose is None else [spoken.filled(c, slot.side) if spoken else c
                                               for c in pose.cues.hold]  # fmt: skip
+        if self.rhythm:  # the breath to move with says, for the ear, what the key cue shows
+            del self.hold[:1]
 
     def fresh(self, text: str, at: int) -> bool:
         """Whether `text` may be said at `at` (hold seconds), and if so, it is taken as said."""
