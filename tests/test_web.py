@@ -521,3 +521,82 @@ def test_the_lan_link_puts_the_token_in_a_cookie_the_page_cannot_read(
         assert tab.errors == []
     finally:
         lan.stop()
+
+
+# -- music under the voice (serve --music) -----------------------------------------------------
+def loud_music(path: Path) -> Path:
+    """Twenty seconds of a chord at full scale: far louder than any voice, as music often is."""
+    import numpy
+    import soundfile
+
+    rate = 44_100
+    t = numpy.arange(20 * rate) / rate
+    chord = sum(numpy.sin(2 * numpy.pi * f * t) for f in (220.0, 277.2, 329.6)) / 3
+    soundfile.write(path, numpy.stack([chord, chord], axis=1) * 0.95, rate)
+    return path
+
+
+def loudness(data: bytes) -> float:
+    import io
+
+    import pyloudnorm
+    import soundfile
+
+    samples, rate = soundfile.read(io.BytesIO(data), dtype="float32")
+    return float(pyloudnorm.Meter(rate).integrated_loudness(samples))
+
+
+def test_music_plays_under_the_voice_and_ducks_under_its_words(
+    tmp_path: Path, browser: Browser
+) -> None:
+    music = loud_music(tmp_path / "chord.wav")
+    server = Server(tmp_path, "--voice", "espeak", "--music", str(music))
+    try:
+        data = play_data(server)
+        assert data["music"] == "/audio/music.mp3"
+        served = httpx.get(f"{server.url}audio/music.mp3", timeout=GUARD)
+        assert served.status_code == 200 and served.headers["content-type"] == "audio/mpeg"
+        clip = httpx.get(server.url.rstrip("/") + data["entries"][0]["clip"], timeout=GUARD)
+        # Between cues the music sits well under the voice (14 LU by design; 10 at the least).
+        assert loudness(clip.content) - loudness(served.content) >= 10
+
+        tab = Tab(browser, PHONE)
+        page = tab.page
+        stop_the_clock(page)
+        page.goto(f"{server.url}play?{QUERY}")
+        expect(page.locator("#loading")).to_have_text("Voice ready")
+        expect(page.locator("#player")).to_have_attribute("data-music", "off")  # not begun
+        page.get_by_role("button", name="Start").click()
+        first = data["entries"][0]
+        # A second into the move the name is being said: the music is under it.
+        page.clock.run_for(1500)
+        expect(page.locator("#player")).to_have_attribute("data-music", "under")
+        # Between the last words of the hold and the count: the music at its level.
+        spoken = [c for c in first["cues"] if c["kind"] != "enter" and not c["from_end"]]
+        quiet = max(first["transition_seconds"] + c["offset_seconds"] + c["speaking_seconds"]
+                    for c in spoken) + 1  # fmt: skip
+        count = first["transition_seconds"] + first["hold_seconds"] - 3
+        assert quiet < count - 1, (quiet, count)
+        page.clock.run_for(round((quiet - 1.5) * 1000))
+        expect(page.locator("#player")).to_have_attribute("data-music", "full")
+        page.get_by_role("button", name="Pause").click()
+        expect(page.locator("#player")).to_have_attribute("data-music", "off")
+        tab.context.close()
+        assert tab.errors == []
+    finally:
+        server.stop()
+
+
+def test_serve_refuses_music_that_is_not_sound(tmp_path: Path) -> None:
+    import subprocess
+
+    from conftest import UNKNOT
+
+    (tmp_path / "notes.mp3").write_text("not music at all\n")
+    done = subprocess.run(
+        [UNKNOT, "serve", "--port", "0", "--voice", "none", "--music", str(tmp_path / "notes.mp3")],
+        capture_output=True, text=True, timeout=GUARD, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert "notes.mp3" in line and "music" in line and "WAV, FLAC, OGG, Opus or MP3" in line

@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     from unknot.routines.routine import load_routine as load_routine
     from unknot.routines.routine import resolve as routine
     from unknot.sound.playback import Playback as Playback
+    from unknot.sound.playback import clip_music as clip_music
     from unknot.sound.playback import entry_clips as entry_clips
     from unknot.sound.track import audio_format as audio_format
     from unknot.sound.track import encoded as encoded_audio
@@ -125,6 +126,7 @@ _API: dict[str, tuple[str, str]] = {
     "encoded_audio": ("unknot.sound.track", "encoded"),
     "Playback": ("unknot.sound.playback", "Playback"),
     "entry_clips": ("unknot.sound.playback", "entry_clips"),
+    "clip_music": ("unknot.sound.playback", "clip_music"),
     # pictures
     "figure_svg": ("unknot.pictures.drawing", "svg"),
     "figure_name": ("unknot.pictures.drawing", "figure_name"),
@@ -185,6 +187,7 @@ __all__ = [
     "card_html",
     "card_pdf",
     "card_steps",
+    "clip_music",
     "clock",
     "countdown",
     "encoded_audio",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from unknot.cli.options import Command, database_option, voice_option
+from unknot.cli.options import Command, database_option, file_option, voice_option
 
 
 @click.command(cls=Command)
@@ -18,10 +18,15 @@ from unknot.cli.options import Command, database_option, voice_option
               help="Listen on the local network, for a phone; every request must carry the "
               "access token in the printed link (shown as a QR code).")  # fmt: skip
 @voice_option
+@file_option(
+    "--music", "music",
+    "Music to play under the voice in the player, looped, quieter under the words.",
+)  # fmt: skip
 @database_option
 def serve(
-    routine_files: tuple[str, ...], port: int, lan: bool, voice_name: str, database: str | None
-) -> None:
+    routine_files: tuple[str, ...], port: int, lan: bool, voice_name: str, music: str | None,
+    database: str | None,
+) -> None:  # fmt: skip
     """Serve the coach to a browser: choose, plan and be guided, with figures and voice.
 
     ROUTINE_FILES are your own routines, offered beside the built-in ones. Stop with Ctrl-C.
@@ -37,7 +42,7 @@ def serve(
         settings = app.Settings(
             voice=voice_name, database=database, token=guard.new_token() if lan else None,
             routine_files=tuple(Path(f) for f in routine_files), port=sock.getsockname()[1],
-            lan_host=host if lan else None,
+            lan_host=host if lan else None, music=Path(music) if music else None,
         )  # fmt: skip
         web = app.app(settings)
     except BaseException:

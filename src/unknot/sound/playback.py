@@ -14,13 +14,27 @@ a background thread, one step at a time and in order, long before they are neede
 
 from __future__ import annotations
 
+import math
 import threading
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from unknot.guide.timeline import COUNTDOWN_SECONDS, FROM_END, Timeline
-from unknot.sound.track import GAP_SECONDS, RATE, chime, utterances
+from unknot.sound.track import (
+    GAP_SECONDS,
+    MUSIC_BELOW_VOICE,
+    PEAK,
+    RATE,
+    TARGET_LUFS,
+    chime,
+    loudness_of,
+    read_music,
+    resampled,
+    utterances,
+)
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import numpy as np
     from numpy.typing import NDArray
 
@@ -95,6 +109,30 @@ def entry_clips(timeline: Timeline, speaker: Voice) -> list[Clip]:
             spans.append((at, at + len(part) / RATE))
         clips.append(Clip(numpy.clip(head * LEVEL, -1.0, 1.0), tuple(spans), tuple(tail), hold_end))
     return clips
+
+
+MUSIC_LOOP_SECONDS = 600  # the web player loops the music; more than this is not sent
+VOICE_SAMPLE = "Breathe in slowly, and let your shoulders soften as you breathe out."
+
+
+def clip_music(path: Path, speaker: Voice | None) -> NDArray[np.float32]:
+    """The music for a player that mixes it under the clips itself (the web player): at most
+    MUSIC_LOOP_SECONDS, set MUSIC_BELOW_VOICE LU under the clips' voice (measured on a sentence
+    it says; under the track's loudness without a voice). Ducking under speech is the player's."""
+    import numpy
+
+    music = read_music(path)[: MUSIC_LOOP_SECONDS * RATE]
+    voice_lufs = TARGET_LUFS
+    if speaker is not None:
+        speech = speaker.say(VOICE_SAMPLE)
+        said = loudness_of(resampled(speech.samples, speech.rate) * LEVEL)
+        voice_lufs = said if math.isfinite(said) else voice_lufs
+    music_lufs = loudness_of(music)
+    if not math.isfinite(music_lufs):  # too quiet to measure: sent as it is
+        return music
+    gain = 10 ** ((voice_lufs - MUSIC_BELOW_VOICE - music_lufs) / 20)
+    out: NDArray[np.float32] = numpy.clip(music * gain, -PEAK, PEAK).astype(numpy.float32)
+    return out
 
 
 class Playback:

@@ -14,6 +14,8 @@ import json
 import math
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -81,7 +83,7 @@ class Track(NamedTuple):
         return len(self.samples) / RATE
 
 
-def _resampled(samples: NDArray[np.float32], rate: int) -> NDArray[np.float32]:
+def resampled(samples: NDArray[np.float32], rate: int) -> NDArray[np.float32]:
     if rate == RATE or len(samples) == 0:
         return samples
     import soxr
@@ -103,7 +105,7 @@ def utterances(timeline: Timeline, speaker: Voice) -> list[Utterance]:
         kinds = tuple(k for k, _ in by_time[at])
         text = " ".join(t for _, t in by_time[at])
         speech = speaker.say(text)
-        samples = _resampled(speech.samples, speech.rate)
+        samples = resampled(speech.samples, speech.rate)
         if len(samples) == 0:
             continue
         on_the_clock = set(kinds) <= FROM_END  # the count: placed against the hold's end
@@ -135,30 +137,71 @@ def chapters(timeline: Timeline) -> tuple[Chapter, ...]:
     )
 
 
+def read_music(path: Path) -> NDArray[np.float32]:
+    """A music file as mono samples at RATE; a file that is no sound is an `UnknotError`."""
+    import numpy
+    import soundfile
+
+    expected = "a WAV, FLAC, OGG, Opus or MP3 file"
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or a device would never end
+            raise UnknotError("is not a regular file", where=str(path), field="music",
+                              expected=expected)  # fmt: skip
+        with _decoder_notes_unprinted():
+            music, rate = soundfile.read(path, dtype="float32", always_2d=True)
+    except OSError as err:
+        raise UnknotError(
+            f"cannot be read ({err.strerror or err})", where=str(path), field="music",
+            expected=expected,
+        ) from None  # fmt: skip
+    except (RuntimeError, soundfile.LibsndfileError):
+        # libsndfile says "does not exist or is not a regular file" of a file it cannot decode
+        raise UnknotError(
+            "cannot be decoded as sound", where=str(path), field="music", expected=expected
+        ) from None
+    mono = resampled(music.mean(axis=1).astype(numpy.float32), int(rate))
+    if len(mono) == 0 or not numpy.any(mono):
+        raise UnknotError("has no sound", where=str(path), field="music", expected="some music")
+    return mono
+
+
+@contextmanager
+def _decoder_notes_unprinted() -> Iterator[None]:
+    """The process's stderr closed for a moment: the MP3 decoder under libsndfile (mpg123)
+    prints notes of its own about a damaged file straight to it, past any Python handler."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with Path(os.devnull).open("wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def loudness_of(samples: NDArray[np.float32]) -> float:
+    """Integrated loudness (ITU-R BS.1770, pyloudnorm) of at most the first two minutes; a
+    sound shorter than a second is measured looped to one."""
+    import numpy
+    import pyloudnorm
+
+    measured = samples[: 120 * RATE] if len(samples) >= RATE else numpy.resize(samples, RATE)
+    return float(pyloudnorm.Meter(RATE).integrated_loudness(measured))
+
+
 def _music_bed(
     path: Path, length: int, said: list[Utterance], voice_lufs: float
 ) -> NDArray[np.float32]:
     """The music, looped or cut to length, set by loudness (ITU-R BS.1770) under the voice:
     MUSIC_BELOW_VOICE LU below it between cues, DUCK_LU more under speech, faded in and out."""
     import numpy
-    import pyloudnorm
-    import soundfile
 
-    try:
-        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or a device would never end
-            raise OSError(f"{path} is not a regular file")
-        music, rate = soundfile.read(path, dtype="float32", always_2d=True)
-    except (OSError, RuntimeError, soundfile.LibsndfileError) as err:
-        raise UnknotError(
-            f"cannot be read as audio ({err})", where=str(path), field="music",
-            expected="a WAV, FLAC, OGG, Opus or MP3 file",
-        ) from None  # fmt: skip
-    mono = _resampled(music.mean(axis=1).astype(numpy.float32), int(rate))
-    if len(mono) == 0 or not numpy.any(mono):
-        raise UnknotError("has no sound", where=str(path), field="music", expected="some music")
-    bed = numpy.resize(mono, length)  # loops by repeating, cuts at the end
-    measured = bed[: 120 * RATE] if len(bed) >= RATE else numpy.resize(bed, RATE)
-    music_lufs = float(pyloudnorm.Meter(RATE).integrated_loudness(measured))
+    bed = numpy.resize(read_music(path), length)  # loops by repeating, cuts at the end
+    music_lufs = loudness_of(bed)
     if not math.isfinite(voice_lufs) or not math.isfinite(music_lufs):
         return numpy.zeros(length, dtype=numpy.float32)
     between = 10 ** ((voice_lufs - MUSIC_BELOW_VOICE - music_lufs) / 20)

@@ -45,6 +45,7 @@ class Settings(NamedTuple):
     routine_files: tuple[Path, ...] = ()
     port: int = 8765  # the port served and the LAN address (with --lan) printed for the
     lan_host: str | None = None  # phone: what a request's Host may name, beside loopback
+    music: Path | None = None  # played under the voice in the player (serve --music)
 
 
 def wants_json(request: Request) -> bool:
@@ -56,7 +57,7 @@ class Site:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.library = Library(settings.voice, settings.routine_files)
+        self.library = Library(settings.voice, settings.routine_files, settings.music)
         self.recordings = unknot.Recordings(settings.database)
         # The history failed under a session: said once on the server's terminal, where it runs.
         self.recordings.on_notice = lambda line: print(
@@ -122,7 +123,8 @@ class Site:
         return self.page("plan.html", plan=data, title=plan.timeline.routine.title)
 
     def play_page(self, request: Request, plan: Plan, wanted: PlanRequest) -> Response:
-        data = pages.play_data(plan, wanted, self.settings.voice)
+        music = self.library.music is not None
+        data = pages.play_data(plan, wanted, self.settings.voice, music=music)
         if wants_json(request):
             return JSONResponse(data)
         speed = unknot.parse_number(
@@ -130,6 +132,13 @@ class Site:
         )
         self.library.prepare(wanted)
         return self.page("play.html", session=data, speed=speed or 1)
+
+    async def music(self, request: Request) -> Response:
+        """The music given to `serve --music`, set under the voice (404 without it)."""
+        if self.library.music is None:
+            return PlainTextResponse("no music: unknot serve --music FILE plays one", 404)
+        return Response(self.library.music, media_type="audio/mpeg",
+                        headers={"Cache-Control": "private, max-age=3600"})  # fmt: skip
 
     async def clip(self, request: Request) -> Response:
         """A step's voice clip. It waits for the one voice worker (`Voicing`), which makes
@@ -184,6 +193,7 @@ class Site:
             Route("/play", play_page),
             Route("/api/play", play_page),
             Route("/audio/{index:int}.mp3", self.clip),
+            Route("/audio/music.mp3", self.music),
             Route("/figures/{name}", self.figure),
             Route("/figures/moves/{before}/{after}/{seconds:int}.svg", self.move),
             Route("/history", self.history),

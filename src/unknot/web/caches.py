@@ -139,7 +139,9 @@ class Library:
     """The routines offered (the built-in ones, and files given to `serve`), and the plans and
     clips made from them, kept."""
 
-    def __init__(self, voice: str, routine_files: tuple[Path, ...]) -> None:
+    def __init__(
+        self, voice: str, routine_files: tuple[Path, ...], music: Path | None = None
+    ) -> None:
         self.voice = voice
         self.files: dict[str, Path] = {}
         for path in routine_files:
@@ -151,6 +153,12 @@ class Library:
         self._prepared: OrderedDict[str, None] = OrderedDict()
         self.speaker()  # an unknown voice is reported at start; the first clip comes sooner
         self.voicing = Voicing(self.speaker)
+        # Made once, at the start (a file that is not music is reported then): set under the
+        # clips' voice; the player loops it and ducks it under speech.
+        self.music: bytes | None = None
+        if music is not None:
+            speaker = None if voice == "none" else self.speaker()
+            self.music = unknot.encoded_audio(unknot.clip_music(music, speaker))
         self._plan_lock = threading.Lock()
 
     def routine(self, name: str, field: str = "routine") -> Routine:

@@ -119,10 +119,13 @@ def _entry_data(entry: Entry, before: Entry | None, clip: str | None) -> dict[st
     return data
 
 
-def play_data(plan: Plan, request: PlanRequest, voice: str) -> dict[str, Any]:
+def play_data(
+    plan: Plan, request: PlanRequest, voice: str, *, music: bool = False
+) -> dict[str, Any]:
     query = request.query()
     timeline = plan.timeline
     return {
+        "music": "/audio/music.mp3" if music else None,
         "routine": timeline.routine.name,
         "title": timeline.routine.title,
         "query": query,

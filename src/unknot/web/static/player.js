@@ -54,17 +54,32 @@ const outbox = {
 
 // -- sound -------------------------------------------------------------------------------------
 class Sound {
-  constructor(entries) {
+  constructor(entries, music) {
     this.entries = entries;
     this.enabled = entries.some((e) => e.clip);
     this.buffers = new Map();
     this.sources = [];
     this.playing = "";
-    this.context = this.enabled ? new AudioContext() : null;
+    this.musicUrl = music;
+    this.music = null; // the looped source and its gain, once the music is loaded and begun
+    this.musicBuffer = null;
+    this.context = this.enabled || music ? new AudioContext() : null;
     this.onReady = () => {};
   }
   async load(status) {
-    if (!this.enabled) { status(""); return; }
+    if (this.enabled) await this.loadVoice(status);
+    else status("");
+    if (!this.musicUrl) return;
+    try {
+      const response = await fetch(this.musicUrl, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+      this.musicBuffer = await this.context.decodeAudioData(await response.arrayBuffer());
+      this.onReady(-1);
+    } catch (error) {
+      status(`Music could not be loaded (${error.message}); the voice goes on`);
+    }
+  }
+  async loadVoice(status) {
     let ready = 0;
     for (const entry of this.entries) {
       try {
@@ -93,11 +108,81 @@ class Sound {
     source.start(this.context.currentTime + Math.max(0, delay), offset, duration);
     this.sources.push(source);
   }
+  // When the words of the current step are said, in seconds from its move's start, as the hold
+  // now lasts: each cue after the one before it (a breath between), the count against the end.
+  static spans(entry, end) {
+    const planned = entry.transition_seconds + entry.hold_seconds;
+    const spans = [];
+    let free = 0;
+    for (const cue of entry.cues) {
+      if (cue.kind === "enter" || !cue.speaking_seconds) continue; // the screen's words
+      let at = entry.transition_seconds + cue.offset_seconds;
+      if (cue.from_end) at = end - (planned - at);
+      else at = Math.max(at, free);
+      spans.push([at, at + cue.speaking_seconds]);
+      free = at + cue.speaking_seconds + Sound.BREATH_SECONDS;
+    }
+    return spans;
+  }
+  // How loud the music is now, as a share of its level between cues: 0 when the session is
+  // not playing, lower by DUCK_LU under speech (the server set it MUSIC_BELOW_VOICE LU under
+  // the voice), faded in at the start and out over the session's last seconds.
+  musicLevel(player) {
+    if (!this.musicUrl || !player.started || player.finished || player.paused || player.speed !== 1) return 0;
+    const at = player.position() - player.begins;
+    const under = Sound.spans(player.entry, player.deadline - player.begins)
+      .some(([from, to]) => from - Sound.DUCK_RAMP <= at && at < to + Sound.DUCK_RAMP);
+    return under ? 10 ** (-Sound.DUCK_LU / 20) : 1;
+  }
+  // The music's gain from now to the end of the step, scheduled on the audio clock.
+  duck(player) {
+    if (!this.musicBuffer) return;
+    const now = this.context.currentTime;
+    if (!this.music) {
+      const gain = this.context.createGain();
+      gain.gain.value = 0;
+      gain.connect(this.context.destination);
+      const source = this.context.createBufferSource();
+      Object.assign(source, { buffer: this.musicBuffer, loop: true });
+      source.connect(gain);
+      source.start();
+      this.music = { source, gain };
+    }
+    const level = this.music.gain.gain;
+    level.cancelScheduledValues(now);
+    level.setValueAtTime(level.value, now);
+    if (this.musicLevel(player) === 0) { level.setTargetAtTime(0, now, 0.25); return; }
+    const at = player.position() - player.begins;
+    const end = player.deadline - player.begins;
+    const under = 10 ** (-Sound.DUCK_LU / 20);
+    // From silence (the start, or after a pause) the music comes in over a few seconds.
+    level.setTargetAtTime(1, now, level.value < 0.05 ? Sound.FADE_IN / 3 : 0.1);
+    for (const [from, to] of Sound.spans(player.entry, end)) {
+      if (to + Sound.DUCK_RAMP <= at) continue;
+      level.setTargetAtTime(under, now + Math.max(0, from - Sound.DUCK_RAMP - at), Sound.DUCK_RAMP / 3);
+      level.setTargetAtTime(1, now + Math.max(0, to - at), Sound.DUCK_RAMP);
+    }
+    if (player.index === this.entries.length - 1) {
+      level.setTargetAtTime(0, now + Math.max(0, end - Sound.FADE_OUT - at), Sound.FADE_OUT / 3);
+    }
+  }
+  // The session is over: the music fades out, the voice stops.
+  end() {
+    this.stop();
+    if (!this.music) return;
+    const { source, gain } = this.music;
+    const now = this.context.currentTime;
+    gain.gain.cancelScheduledValues(now);
+    gain.gain.setTargetAtTime(0, now, 0.8);
+    source.stop(now + 4);
+    this.music = null;
+  }
   // Play the current step's clip from where the player is. The words counted from the hold's
   // end (the count, the closing words) are played where the hold now ends, after + or -, and
   // words that would run into the count are left unsaid, as the terminal does (playback.py).
   follow(player) {
     this.stop();
+    this.duck(player);
     if (!this.enabled || player.finished || player.paused || player.speed !== 1) return;
     const entry = player.entry;
     const buffer = this.buffers.get(entry.index);
@@ -126,6 +211,10 @@ class Sound {
 }
 Sound.COUNT_SECONDS = 3;
 Sound.BREATH_SECONDS = 0.6;
+Sound.DUCK_LU = 10; // the music under speech, below its level between cues (track.py's too)
+Sound.DUCK_RAMP = 0.35;
+Sound.FADE_IN = 4;
+Sound.FADE_OUT = 8;
 
 // -- keeping the screen on ----------------------------------------------------------------------
 const awake = {
@@ -189,7 +278,8 @@ function main() {
     onRecord: (record) => outbox.add(`${base}/step`, { query: session.query, ...record }),
   });
   // Clips are fetched at any speed (so a practice run proves they are there), heard at 1 only.
-  const sound = new Sound(session.entries);
+  const sound = new Sound(session.entries, session.music);
+  if (session.music) root.dataset.music = "off";
   const ring = $("ring");
   const circumference = 2 * Math.PI * Number(ring.getAttribute("r"));
   ring.setAttribute("stroke-dasharray", circumference.toFixed(1));
@@ -209,7 +299,10 @@ function main() {
   const reserve = () => guide.style.setProperty("--bar", `${Math.ceil(controls.getBoundingClientRect().height)}px`);
   if ("ResizeObserver" in window) new ResizeObserver(reserve).observe(controls);
 
-  sound.onReady = (index) => { if (index === player.index && player.started && !sound.playing) sound.follow(player); };
+  sound.onReady = (index) => {
+    if (index === -1 && player.started) sound.duck(player); // the music, loaded last
+    else if (index === player.index && player.started && !sound.playing) sound.follow(player);
+  };
   sound.load((text) => { $("loading").textContent = text; });
   // Every figure fetched now, while there is a network (and kept by the service worker).
   const figures = session.entries.flatMap((e) => [e.figure, e.move_figure]).filter(Boolean);
@@ -304,6 +397,10 @@ function main() {
     $("elapsed").textContent = `${clock(snap.elapsed)} of ${clock(snap.total)}`;
     root.dataset.step = String(entry.index);
     root.dataset.sound = sound.playing;
+    if (session.music) {
+      const level = sound.musicLevel(player);
+      root.dataset.music = level === 0 ? "off" : level < 1 ? "under" : "full";
+    }
     // Wake for the next whole second of the countdown (or the step's end, at high speed).
     const wait = player.paused ? 250 : Math.min(250, Math.max(8, ((left % 1 || 1) * 1000) / speed));
     timer = setTimeout(draw, wait);
@@ -327,7 +424,7 @@ function main() {
     if (closed) return;
     closed = true;
     clearTimeout(timer);
-    sound.stop();
+    sound.end();
     awake.release();
     // Closed at once; the after ratings, if given, are sent again with it (they replace).
     outbox.add(`${base}/finish`, { finished: !player.quitEarly, after: {} });
