@@ -36,6 +36,14 @@ def run_unknot(*args: str, cache: Path, **kwargs: object) -> subprocess.Complete
     )
 
 
+def espeak_export(target: Path, minutes: int) -> subprocess.CompletedProcess[str]:
+    """The seed routine in `minutes`, in espeak-ng's voice, to `target` (a cache beside it)."""
+    return run_unknot(
+        "export", "after-long-run", "--minutes", str(minutes), "--voice", "espeak",
+        "--audio", str(target), cache=target.parent / "cache",
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The issue's example, exported as MP3 (cold cache) and WAV (warm)."""
@@ -142,10 +150,7 @@ def test_the_mp3_carries_a_chapter_per_step_that_a_player_lists(exported: dict[s
 
 def test_a_flac_export_carries_its_chapters_as_vorbis_comments(tmp_path: Path) -> None:
     target = tmp_path / "session.flac"
-    done = run_unknot(
-        "export", "after-long-run", "--minutes", "4", "--voice", "espeak", "--audio", str(target),
-        cache=tmp_path / "cache",
-    )  # fmt: skip
+    done = espeak_export(target, minutes=4)
     assert done.returncode == 0, done.stderr
     probe = subprocess.run(
         ["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(target)],
@@ -249,10 +254,7 @@ def test_espeak_is_the_light_fallback(tmp_path: Path) -> None:
             "espeak-ng is not installed: scripts/test installs it (apt-get install espeak-ng)"
         )
     target = tmp_path / "espeak.ogg"
-    done = run_unknot(
-        "export", "after-long-run", "--minutes", "3", "--voice", "espeak", "--audio", str(target),
-        cache=tmp_path / "cache",
-    )  # fmt: skip
+    done = espeak_export(target, minutes=3)
     assert done.returncode == 0, done.stderr
     info = soundfile.info(target)
     planned = plan(resolve("after-long-run"), read_needs(minutes=3))
