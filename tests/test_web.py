@@ -314,6 +314,78 @@ def test_pause_skip_and_back(server: Server, phone: Tab) -> None:
     assert {outcome for _, outcome in outcomes} <= {"cut short", "skipped"}
 
 
+def test_a_reload_mid_session_carries_on_where_it_was_as_one_session(
+    server: Server, phone: Tab
+) -> None:
+    page = phone.page
+    data = play_data(server)
+    entries = data["entries"]
+    stop_the_clock(page)
+    page.goto(f"{server.url}play?{QUERY}")
+    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Skip").click()
+    page.get_by_role("button", name="Skip").click()
+    third = entries[2]
+    into_the_hold = third["transition_seconds"] + 5
+    page.clock.run_for(into_the_hold * 1000)
+    expect(page.locator("#pose")).to_have_text(third["name"])
+    left = page.locator("#count").text_content()
+    outbox_empty(page)
+
+    page.reload()  # a phone that slept and dropped the tab, or a tab closed and opened again
+    side = f", {third['side_label']}" if third["side_label"] else ""
+    expect(page.locator("#resume-where")).to_have_text(f"Carry on from {third['name']}{side}?")
+    expect(page.locator("#resume-detail")).to_contain_text(f"Step 3 of {len(entries)}")
+    expect(page.get_by_role("button", name="Start", exact=True)).to_be_hidden()
+    page.screenshot(path=ARTIFACTS / "web-resume-360.png")
+    page.get_by_role("button", name="Carry on").click()
+    expect(page.locator("#pose")).to_have_text(third["name"])
+    expect(page.locator("#phase")).to_have_text("HOLD")
+    expect(page.locator("#count")).to_have_text(left or "")  # the same second of the same hold
+    expect(page.locator("#player")).to_have_attribute("data-resumed", "1")
+    for _ in entries[2:]:
+        page.get_by_role("button", name="Skip").click()
+    finished(page)
+    outbox_empty(page)
+    # One session, started once, its steps numbered on from before the reload, and finished.
+    rows = server.rows("SELECT id, finished FROM sessions ORDER BY id DESC LIMIT 1")
+    session_id, done = rows[0]
+    assert done == 1
+    steps = server.rows(
+        "SELECT position, pose, outcome FROM steps WHERE session_id = ? ORDER BY position",
+        session_id,
+    )
+    assert [p for p, _, _ in steps] == list(range(1, len(entries) + 1))
+    assert [pose for _, pose, _ in steps] == [e["name"] for e in entries]
+    assert steps[2][2] == "cut short"  # its 5 s held before the reload, then skipped
+    # The next visit starts afresh: nothing is left to carry on with.
+    page.reload()
+    expect(page.get_by_role("button", name="Start", exact=True)).to_be_visible()
+    expect(page.locator("#resume")).to_be_hidden()
+
+
+def test_start_again_after_a_reload_closes_the_session_left_and_begins_a_new_one(
+    server: Server, phone: Tab
+) -> None:
+    page = phone.page
+    stop_the_clock(page)
+    page.goto(f"{server.url}play?{QUERY}")
+    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Skip").click()
+    outbox_empty(page)
+    left = server.rows("SELECT id FROM sessions ORDER BY id DESC LIMIT 1")[0][0]
+    page.reload()
+    page.get_by_role("button", name="Start again").click()
+    page.get_by_role("button", name="Start", exact=True).click()
+    outbox_empty(page)
+    ((ended, finished_left),) = server.rows(
+        "SELECT ended_at, finished FROM sessions WHERE id = ?", left
+    )
+    assert ended is not None and finished_left == 0  # stopped, with the one step it had
+    newest = server.rows("SELECT id, ended_at FROM sessions ORDER BY id DESC LIMIT 1")[0]
+    assert newest[0] != left and newest[1] is None  # the new one, under way
+
+
 def test_the_session_finishes_with_the_network_cut_after_loading(
     server: Server, browser: Browser
 ) -> None:

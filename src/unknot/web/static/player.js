@@ -7,6 +7,8 @@
 "use strict";
 
 const OUTBOX = "unknot.outbox";
+const SAVED = "unknot.session"; // the session under way, to carry on with after a reload
+const SAVED_HOURS = 12; // a session left longer than this is not offered again
 const $ = (id) => document.getElementById(id);
 
 function clock(seconds) {
@@ -50,6 +52,22 @@ const outbox = {
     } finally { this.sending = false; }
     $("saved").textContent = this.items().length ? `${this.items().length} records waiting for the network` : "";
   },
+};
+
+// -- the session under way: kept on every tick, so a reload (a phone that slept, a closed tab)
+// comes back to it, as one session, under the same id ------------------------------------------
+const saved = {
+  read(query) {
+    try {
+      const kept = JSON.parse(localStorage.getItem(SAVED) || "null");
+      if (kept && kept.query === query && typeof kept.uid === "string" && Date.now() - kept.savedAt < SAVED_HOURS * 3600e3) return kept;
+    } catch { /* unreadable: nothing to carry on with */ }
+    return null;
+  },
+  write(uid, query, player) {
+    try { localStorage.setItem(SAVED, JSON.stringify({ uid, query, savedAt: Date.now(), player: player.state() })); } catch { /* storage full */ }
+  },
+  clear() { localStorage.removeItem(SAVED); },
 };
 
 // -- sound -------------------------------------------------------------------------------------
@@ -271,12 +289,16 @@ function main() {
   const session = JSON.parse($("session-data").textContent);
   const root = $("player");
   const speed = Number(root.dataset.speed) || 1;
-  const uid = newId();
-  const base = `/api/sessions/${uid}`;
-  const player = new Player(session.entries, {
+  let uid = newId();
+  let base = `/api/sessions/${uid}`;
+  const options = {
     speed,
     onRecord: (record) => outbox.add(`${base}/step`, { query: session.query, ...record }),
-  });
+  };
+  let player = new Player(session.entries, options);
+  // A session of this plan under way when the page was last closed: offered to carry on with.
+  let earlier = saved.read(session.query);
+  try { if (earlier) Player.resumed(session.entries, earlier.player, options); } catch { earlier = null; saved.clear(); }
   // Clips are fetched at any speed (so a practice run proves they are there), heard at 1 only.
   const sound = new Sound(session.entries, session.music);
   if (session.music) root.dataset.music = "off";
@@ -401,6 +423,7 @@ function main() {
       const level = sound.musicLevel(player);
       root.dataset.music = level === 0 ? "off" : level < 1 ? "under" : "full";
     }
+    saved.write(uid, session.query, player);
     // Wake for the next whole second of the countdown (or the step's end, at high speed).
     const wait = player.paused ? 250 : Math.min(250, Math.max(8, ((left % 1 || 1) * 1000) / speed));
     timer = setTimeout(draw, wait);
@@ -410,10 +433,13 @@ function main() {
     $("ready").hidden = true;
     $("guide").hidden = false;
     reserve();
-    outbox.add(`${base}/start`, { query: session.query, before: ratings($("before")) });
     if (sound.context) sound.context.resume();
     awake.hold().then((how) => { root.dataset.awake = how; });
-    player.start();
+    if (player.started) root.dataset.resumed = "1";
+    else {
+      outbox.add(`${base}/start`, { query: session.query, before: ratings($("before")) });
+      player.start();
+    }
     sound.follow(player);
     draw();
     $("pause").focus();
@@ -424,6 +450,7 @@ function main() {
     if (closed) return;
     closed = true;
     clearTimeout(timer);
+    saved.clear();
     sound.end();
     awake.release();
     // Closed at once; the after ratings, if given, are sent again with it (they replace).
@@ -436,6 +463,28 @@ function main() {
   }
 
   $("start").addEventListener("click", begin);
+  if (earlier) {
+    // Carry on where the page was left (same id: recorded as one session), or start again
+    // (the one left is closed as stopped, with what was done of it).
+    const at = session.entries[earlier.player.index];
+    $("resume-where").textContent = `Carry on from ${at.name}${at.side_label ? `, ${at.side_label}` : ""}?`;
+    $("resume-detail").textContent = `Step ${at.index + 1} of ${session.entries.length}, ${clock(earlier.player.position)} of ${session.total} done.`;
+    $("resume").hidden = false;
+    $("fresh").hidden = true;
+    $("carry-on").addEventListener("click", () => {
+      uid = earlier.uid;
+      base = `/api/sessions/${uid}`;
+      player = Player.resumed(session.entries, earlier.player, options);
+      begin();
+    });
+    $("start-again").addEventListener("click", () => {
+      outbox.add(`/api/sessions/${earlier.uid}/finish`, { finished: false, after: {} });
+      saved.clear();
+      $("resume").hidden = true;
+      $("fresh").hidden = false;
+      $("start").focus();
+    });
+  }
   $("pause").addEventListener("click", () => {
     player.togglePause();
     $("pause").textContent = player.paused ? "Resume" : "Pause";

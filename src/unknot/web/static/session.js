@@ -109,6 +109,37 @@ class Player {
     this.quitEarly = true;
   }
 
+  // -- carrying on after a reload ------------------------------------------------------------------
+  // Everything needed to come back here after a reload, as plain JSON: the step, where in the
+  // session it began, its hold after + and -, how far the session had got and the records made.
+  state() {
+    return {
+      index: this.index, begins: this.begins, hold: this.hold, position: tenths(this.position()),
+      paused: this.paused, records: this.records,
+    };
+  }
+  // Come back to a state() on this clock, running: nothing is recorded again, and records
+  // made from here go on from the last position. A state that does not fit these entries
+  // (another plan, a hand-edited store) throws, and the caller starts afresh.
+  static resumed(entries, state, options = {}) {
+    const player = new Player(entries, options);
+    const { index, begins, hold, position, records } = state || {};
+    const number = (n) => typeof n === "number" && Number.isFinite(n) && n >= 0;
+    const fits = (r) => r && Number.isInteger(r.index) && r.index >= 0 && r.index < entries.length
+      && number(r.held) && r.outcome in OUTCOME_RANK;
+    if (!Number.isInteger(index) || index < 0 || index >= entries.length || ![begins, hold, position].every(number)
+      || hold < 1 || begins > position || position > begins + entries[index].transition_seconds + hold
+      || !Array.isArray(records) || !records.every(fits)) {
+      throw new Error("the saved session does not fit this plan");
+    }
+    player.records = records.map((r, n) => Object.freeze({ position: n + 1, index: r.index, held: r.held, outcome: r.outcome }));
+    player.index = index;
+    player.begins = begins;
+    player.hold = hold;
+    player.anchor = player.now() - position / player.speed;
+    return player;
+  }
+
   // -- what to show ---------------------------------------------------------------------------------
   snapshot() {
     const at = this.position();
