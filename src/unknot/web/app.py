@@ -66,6 +66,8 @@ class Site:
         self.assets = Assets(STATIC)
         self.templates = pages.templates()
         self.templates.globals["static"] = self.assets.url
+        # Every page asks the service worker to keep them all, for any page opened offline.
+        self.templates.globals["every_asset"] = " ".join(map(self.assets.url, self.assets.files))
 
     def page(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         html = self.templates.get_template(name).render(**context)
@@ -75,13 +77,17 @@ class Site:
         data = pages.start_data(self.library)
         if wants_json(request):
             return JSONResponse(data)
-        chosen = dict(request.query_params.multi_items())
-        tight = set(request.query_params.getlist("tight"))
+        # Every choice of the plan the page was sent back from ("Change"), shown as chosen.
+        given = request.query_params
+        chosen = {k: v for k, v in given.multi_items() if v.strip()}
+        tight = set(given.getlist("tight"))
         marked = {a["name"] for g in data["areas"] for a in g["areas"] if g["name"] in tight}
+        routine = chosen.get("routine", data["routines"][0]["name"])
         return self.page(
             "start.html", status, start=data, error=error, chosen=chosen, tight=tight,
-            avoid=set(request.query_params.getlist("avoid")),
-            props=set(request.query_params.getlist("props")),
+            routine=routine, avoid=set(given.getlist("avoid")), props=set(given.getlist("props")),
+            skip=set(given.getlist("skip")), extra=given.getlist("with"),
+            leave_out=pages.leave_out_choices(data["routines"]),
             body_map=unknot.body_map_svg(tight | marked),
         )  # fmt: skip
 

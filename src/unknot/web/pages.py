@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from unknot.web.request import PlanRequest
 
 TEMPLATES = Path(__file__).parent / "templates"
+MINUTES_PRESETS = (5, 10, 15, 20, 30)  # a tap each on the start page; any other is typed
 
 
 def label(name: str) -> str:
@@ -39,9 +40,11 @@ def _routine_data(library: Library, name: str) -> dict[str, Any]:
     try:
         timeline = unknot.expand(library.routine(name))
     except unknot.UnknotError as err:  # a file given to `serve`, edited badly or gone since
-        return {"name": name, "title": name, "problem": err.line(), "built_in": False}
+        return {"name": name, "title": name, "problem": err.line(), "built_in": False, "poses": []}
+    poses = {e.pose.name: None for e in timeline.entries if e.pose is not None}
     return {
         "name": name, "title": timeline.routine.title, "steps": len(timeline),
+        "poses": list(poses),  # in the routine's order, each once: what "leave out" offers
         "total_seconds": timeline.total, "focus": timeline.focus(),
         "focus_labels": [label(a) for a in timeline.focus()],
         "description": timeline.routine.description,
@@ -79,8 +82,18 @@ def start_data(library: Library) -> dict[str, Any]:
             for p in vocab.props
             if p != "wall"  # every home has one: never asked about
         ],
-        "poses": sorted(p.name for p in unknot.poses().poses),
+        "minutes_presets": MINUTES_PRESETS,
     }
+
+
+def leave_out_choices(routines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each pose of any routine offered, once, with the routines it is in (the page shows
+    those of the routine chosen), sorted by name."""
+    holding: dict[str, list[str]] = {}
+    for routine in routines:
+        for pose in routine["poses"]:
+            holding.setdefault(pose, []).append(routine["name"])
+    return [{"name": p, "routines": r} for p, r in sorted(holding.items())]
 
 
 def plan_data(plan: Plan, request: PlanRequest) -> dict[str, Any]:

@@ -331,6 +331,18 @@ function main() {
   for (const figure of new Set(figures)) {
     new Image().src = figure;
   }
+  // And kept on the phone (offline.js), with the clips and the plan, for a reload with no network.
+  const clips = session.entries.map((e) => e.clip).filter(Boolean);
+  const needed = [...clips, ...new Set(figures), `/plan?${session.query}`, ...(session.music ? [session.music] : [])];
+  $("offline").textContent = "Keeping this session for use offline…";
+  keepOffline(needed).then(({ failed, unavailable }) => {
+    const files = `${session.entries.length} steps: ${new Set(figures).size} figures${clips.length ? `, ${clips.length} voice clips` : ""}`;
+    $("offline").textContent = unavailable
+      ? "Not kept for use offline: a browser keeps pages only over https or on the computer serving them"
+      : failed.length ? `Kept for use offline, apart from ${failed.length} files that could not be fetched`
+        : `Kept on this device for use offline: the page and its ${files}`;
+    root.dataset.offline = unavailable ? "unavailable" : failed.length ? "partial" : "kept";
+  });
   outbox.flush();
   window.addEventListener("online", () => outbox.flush());
   setInterval(() => outbox.flush(), 5000);
@@ -529,7 +541,6 @@ function main() {
     else awake.hold().then((how) => { root.dataset.awake = how; });
     clearTimeout(timer); draw(); sound.follow(player);
   });
-  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
 }
 
 main();
