@@ -647,31 +647,43 @@ def test_text_from_a_routine_file_is_shown_as_text(tmp_path: Path, browser: Brow
 
 
 # -- on the phone, safely ------------------------------------------------------------------------
-def test_the_lan_link_puts_the_token_in_a_cookie_the_page_cannot_read(
+def test_a_phone_paired_once_keeps_working_after_the_server_restarts(
     tmp_path: Path, browser: Browser
 ) -> None:
     lan = Server(tmp_path, "--lan", "--voice", "none")
+    tab = Tab(browser, PHONE)
     try:
-        token = dict(parse_qsl(lan.link.split("?", 1)[1]))["token"]
-        tab = Tab(browser, PHONE)
-        tab.page.goto(f"{lan.url}?token={token}")
-        assert tab.page.url == lan.url  # the token left the address bar
+        code = dict(parse_qsl(lan.link.split("?", 1)[1]))["pair"]
+        tab.page.goto(f"{lan.url}?pair={code}")  # the QR code, scanned once
+        assert tab.page.url == lan.url  # the code left the address bar
         expect(tab.page.get_by_role("button", name="See the plan")).to_be_visible()
         (kept,) = tab.context.cookies()
-        assert kept["name"] == "unknot_token" and kept["value"] == token
+        assert kept["name"] == "unknot_device" and code not in kept["value"]
         assert kept["httpOnly"] and kept["sameSite"] == "Strict"
         assert tab.page.evaluate("document.cookie") == ""
-        # With the cookie, the rest of the session loads: the plan, the player, its records.
+    finally:
+        lan.stop()
+    # A new start: a new pairing code, which the phone never sees.
+    again = Server(tmp_path, "--lan", "--voice", "none", "--port", str(lan.port))
+    try:
+        assert again.link != lan.link
+        tab.page.goto(lan.url)  # the home-screen shortcut: no code in it
+        expect(tab.page.get_by_role("button", name="See the plan")).to_be_visible()
         tab.page.goto(f"{lan.url}play?{QUERY}&speed=200")
         tab.page.get_by_role("button", name="Start").click()
         finished(tab.page)
         outbox_empty(tab.page)
-        ((done,),) = lan.rows("SELECT finished FROM sessions")
+        ((done,),) = again.rows("SELECT finished FROM sessions")
         assert done == 1
+        # Another browser, never paired, is refused by the same server.
+        stranger = Tab(browser, PHONE)
+        refused = stranger.page.goto(lan.url)
+        assert refused is not None and refused.status == 403
+        stranger.context.close()
         tab.context.close()
         assert tab.errors == []
     finally:
-        lan.stop()
+        again.stop()
 
 
 # -- music under the voice (serve --music) -----------------------------------------------------

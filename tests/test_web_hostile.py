@@ -32,6 +32,7 @@ from conftest import GUARD, QUERY, Server, eventually
 
 TABLE = Path(__file__).parent / "hostile" / "web.yaml"
 TOKEN = "hostile-test-token-000000"
+DEVICE: list[str] = []  # the cookie of the device paired before each "lan" row
 LAN_HOST = "192.168.1.50"
 SESSION = "5f0c3e1a-2b4d-4c6e-8f10-a1b2c3d4e5f6"
 FILE = "mine.yaml"
@@ -54,10 +55,15 @@ def build(folder: Path, setting: str | None, settings_type: Any, make_app: Any) 
     fields = getattr(settings_type, "_fields", ())
     if "port" in fields:  # (an older app has no idea what it serves)
         options["port"] = 8765
-    if setting == "lan":
+    if setting == "lan" and "pair_code" in fields:
+        from unknot.web.devices import Devices
+
+        options.update(pair_code=TOKEN, devices=folder / "devices.json")
+        DEVICE[:] = [Devices(folder / "devices.json").pair("a phone")]
+    elif setting == "lan":
         options["token"] = TOKEN
-        if "lan_host" in fields:
-            options["lan_host"] = LAN_HOST
+    if setting == "lan" and "lan_host" in fields:
+        options["lan_host"] = LAN_HOST
     made = make_app(settings_type(**options))
     if setting == "broken":
         routine.write_text("name: mine\nsteps: [Child's Pose, Not A Pose At All]\n", "utf-8")
@@ -69,7 +75,7 @@ def build(folder: Path, setting: str | None, settings_type: Any, make_app: Any) 
 def fill(text: str) -> str:
     return (
         text.replace("{session}", SESSION).replace("{query}", QUERY).replace("{token}", TOKEN)
-        .replace("{file}", FILE)
+        .replace("{file}", FILE).replace("{device}", DEVICE[0] if DEVICE else "")
     )  # fmt: skip
 
 

@@ -29,9 +29,7 @@ from starlette.testclient import TestClient
 
 from conftest import GUARD, QUERY, UNKNOT, Server
 from unknot.web.app import Settings, app
-from unknot.web.guard import new_token
-
-REFUSED = "forbidden: open the link unknot printed when it started (it carries the access token)"
+from unknot.web.guard import UNPAIRED, new_token
 
 
 class Web:
@@ -320,38 +318,99 @@ def test_text_from_a_routine_file_is_served_as_text(
 
 
 # -- on the phone, safely ------------------------------------------------------------------------
-def test_with_a_token_every_request_without_it_is_refused(make_web: Callable[..., Web]) -> None:
-    token = new_token()  # as `unknot serve --lan` makes it
-    web = make_web(token=token)
+def test_with_lan_only_a_paired_device_is_let_in_and_stays_paired_after_a_restart(
+    make_web: Callable[..., Web], tmp_path: Path
+) -> None:
+    code = new_token()  # as `unknot serve --lan` makes it, at each start
+    devices = tmp_path / "devices.json"
+    web = make_web(pair_code=code, devices=devices)
     clip = f"audio/0.mp3?{QUERY}"
     paths = ("", f"plan?{QUERY}", f"api/play?{QUERY}", "static/player.js",
              "figures/pigeon-right.svg", clip, "sw.js", "history", "no/such/page")  # fmt: skip
     for path in paths:
         refused = web.get(path)
-        assert (refused.status_code, refused.text) == (403, REFUSED), path
-        wrong = web.get(path, headers={"Cookie": "unknot_token=wrong"})
+        assert (refused.status_code, refused.text) == (403, UNPAIRED), path
+        wrong = web.get(path, headers={"Cookie": "unknot_device=wrong.wrong"})
         assert wrong.status_code == 403, path
     assert web.post("api/sessions/x/start", json={}).status_code == 403
-    assert web.get("?token=wrong").status_code == 403
-    assert web.get(f"?token={token[:-1]}").status_code == 403
+    assert web.get("?pair=wrong").status_code == 403
+    assert web.get(f"?pair={code[:-1]}").status_code == 403
     assert not web.database.exists() or web.rows("SELECT * FROM sessions") == []
+    assert not devices.exists()  # nothing was paired by any of that
 
-    with_token = web.get(f"plan?{QUERY}&{urlencode({'token': token})}")
-    assert with_token.status_code == 303
-    assert with_token.headers["location"] == f"/plan?{QUERY}"  # the token leaves the address
-    cookie = with_token.headers["set-cookie"]
-    assert cookie.startswith(f"unknot_token={token};")
+    phone = {"User-Agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/131.0 Mobile"}
+    paired = web.get(f"plan?{QUERY}&{urlencode({'pair': code})}", headers=phone)
+    assert paired.status_code == 303
+    assert paired.headers["location"] == f"/plan?{QUERY}"  # the code leaves the address
+    cookie = paired.headers["set-cookie"]
+    device = cookie.split(";")[0].removeprefix("unknot_device=")
+    assert code not in device and len(device) > 30  # a secret of its own, not the code
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+    assert "Max-Age=34560000" in cookie  # 400 days, the longest a browser keeps one
+    assert device.split(".")[1] not in devices.read_text()  # only the secret's digest is kept
+    assert oct(devices.stat().st_mode & 0o777) == "0o600"
     web.client.cookies.clear()  # sent by hand below, as the browser sends it
-    kept = {"Cookie": f"unknot_token={token}"}
+    kept = {"Cookie": f"unknot_device={device}"}
     for path in paths[:-1]:
         assert web.get(path, headers=kept).status_code == 200, path
     assert web.get(clip, headers=kept).headers["content-type"] == "audio/mpeg"
-    start = web.post(
+
+    # A restart: a new pairing code, the same devices file. The phone needs no code.
+    again = make_web(pair_code=new_token(), devices=devices)
+    assert again.get("", headers=kept).status_code == 200
+    assert again.get(f"?pair={code}").status_code == 403  # the old code pairs nobody now
+    start = again.post(
         "api/sessions/00000000-0000-4000-8000-00000000000a/start", json={"query": QUERY},
         headers=kept,
     )  # fmt: skip
     assert start.json() == {"ok": True}
+
+
+def test_a_device_forgotten_is_refused_by_the_server_already_running(
+    make_web: Callable[..., Web], tmp_path: Path, run: Callable[..., Result]
+) -> None:
+    code = new_token()
+    web = make_web(pair_code=code, devices=tmp_path / "data" / "unknot" / "devices.json")
+    paired = web.get(f"?pair={code}", headers={"User-Agent": "Mozilla/5.0 (iPhone) Safari/604"})
+    device = paired.headers["set-cookie"].split(";")[0].removeprefix("unknot_device=")
+    web.client.cookies.clear()
+    kept = {"Cookie": f"unknot_device={device}"}
+    assert web.get("", headers=kept).status_code == 200
+    # The command line reads the same file (the data folder's, as `serve` uses it).
+    listed = run("serve", "--devices")
+    assert listed.exit_code == 0
+    (line,) = listed.stdout.splitlines()
+    uid = device.split(".")[0]
+    assert line.startswith(f"{uid}  Safari on iPhone")
+    assert "paired 20" in line and "last seen 20" in line
+    wrong = run("serve", "--forget-device", "nope")
+    assert wrong.exit_code == 2
+    assert wrong.stderr == (
+        f"unknot: --forget-device: 'nope' is not a paired device; expected an id from "
+        f"unknot serve --devices ({uid}), or all\n"
+    )
+    forgotten = run("serve", "--forget-device", uid)
+    assert forgotten.exit_code == 0 and f"Forgotten: {uid} (Safari on iPhone)" in forgotten.stdout
+    assert web.get("", headers=kept).status_code == 403  # no restart needed
+    assert run("serve", "--devices").stdout.startswith("No device is paired")
+
+
+def test_a_device_that_cannot_be_kept_is_not_paired_and_is_told_why(
+    make_web: Callable[..., Web], tmp_path: Path
+) -> None:
+    # Where the file should go is taken by a file (as a full disk, it refuses the write, and
+    # refuses it to root too). The phone is told; nothing is half-written.
+    blocked = tmp_path / "blocked"
+    blocked.write_text("not a folder", encoding="utf-8")
+    code = new_token()
+    web = make_web(pair_code=code, devices=blocked / "devices.json")
+    refused = web.get(f"?pair={code}")
+    assert refused.status_code == 507
+    assert refused.text.startswith("this device cannot be paired: ")
+    assert "devices.json: cannot be written (" in refused.text
+    assert "expected room on the disk and a folder unknot may write to" in refused.text
+    assert "set-cookie" not in refused.headers
+    assert blocked.read_text(encoding="utf-8") == "not a folder"
 
 
 def test_every_response_carries_a_strict_content_security_policy(web: Web) -> None:
@@ -384,33 +443,33 @@ def test_serve_prints_the_address_it_answers_on(serve: Callable[..., Server]) ->
     assert page.status_code == 200 and "See the plan" in page.text
 
 
-def test_serve_lan_prints_its_link_as_a_qr_code_and_wants_the_token(
-    serve: Callable[..., Server],
-) -> None:
+def test_serve_lan_prints_its_pairing_link_as_a_qr_code(serve: Callable[..., Server]) -> None:
     import segno
 
     from unknot.web.serve import lan_address
 
     lan = serve("--lan", "--voice", "none")
     banner = lan.read_banner()
-    token = dict(parse_qsl(lan.link.split("?", 1)[1]))["token"]
-    assert len(token) >= 20
-    assert banner[0] == f"unknot is serving on http://{lan_address()}:{lan.port}/?token={token}\n"
-    assert banner[1] == (
-        "Open it on your phone (same network); the link carries the access token:\n"
-    )
+    code = dict(parse_qsl(lan.link.split("?", 1)[1]))["pair"]
+    assert len(code) >= 20
+    assert banner[0] == f"unknot is serving on http://{lan_address()}:{lan.port}/?pair={code}\n"
+    assert banner[1:3] == [
+        "Open it once on each phone (same network) to pair it; a paired phone needs\n",
+        "no link again, restarts included (unknot serve --devices lists them):\n",
+    ]
     assert banner[-1] == "Ctrl-C stops it.\n"
     # The code in the terminal is the link's: the same blocks segno draws for it.
     drawn = io.StringIO()
     segno.make(lan.link, error="m").terminal(out=drawn, compact=True)
-    assert "".join(banner[2:-1]) == drawn.getvalue()
+    assert "".join(banner[3:-1]) == drawn.getvalue()
     assert "▀" in drawn.getvalue() or "█" in drawn.getvalue()
 
     refused = httpx.get(lan.url, timeout=GUARD)
-    assert (refused.status_code, refused.text) == (403, REFUSED)
-    welcomed = httpx.get(f"{lan.url}?token={token}", timeout=GUARD)
+    assert (refused.status_code, refused.text) == (403, UNPAIRED)
+    welcomed = httpx.get(f"{lan.url}?pair={code}", timeout=GUARD)
     assert welcomed.status_code == 303 and welcomed.headers["location"] == "/"
-    with_cookie = httpx.get(lan.url, headers={"Cookie": f"unknot_token={token}"}, timeout=GUARD)
+    device = welcomed.cookies["unknot_device"]
+    with_cookie = httpx.get(lan.url, headers={"Cookie": f"unknot_device={device}"}, timeout=GUARD)
     assert with_cookie.status_code == 200
 
 

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from unknot.guide.timeline import Entry as Entry
     from unknot.guide.timeline import Timeline as Timeline
     from unknot.guide.timeline import expand as expand
+    from unknot.history.places import data_dir as data_dir
     from unknot.history.recording import Recording as Recording
     from unknot.history.recording import Recordings as Recordings
     from unknot.history.recording import SessionSink as SessionSink
@@ -144,6 +145,7 @@ _API: dict[str, tuple[str, str]] = {
     "SessionSink": ("unknot.history.recording", "SessionSink"),
     "Recording": ("unknot.history.recording", "Recording"),
     "Recordings": ("unknot.history.recording", "Recordings"),
+    "data_dir": ("unknot.history.places", "data_dir"),
     "open_sink": ("unknot.history.recording", "open_sink"),
     "history_stats": ("unknot.history.stats", "stats"),
     "export_text": ("unknot.history.transfer", "export_text"),
@@ -190,6 +192,7 @@ __all__ = [
     "clip_music",
     "clock",
     "countdown",
+    "data_dir",
     "encoded_audio",
     "entry_clips",
     "every_figure",

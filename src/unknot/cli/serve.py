@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from unknot.cli.options import Command, database_option, file_option, voice_option
+
+if TYPE_CHECKING:
+    from unknot.web.devices import Devices
 
 
 @click.command(cls=Command)
@@ -15,8 +19,13 @@ from unknot.cli.options import Command, database_option, file_option, voice_opti
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="Port to listen on (0 picks a free one).")  # fmt: skip
 @click.option("--lan", is_flag=True,
-              help="Listen on the local network, for a phone; every request must carry the "
-              "access token in the printed link (shown as a QR code).")  # fmt: skip
+              help="Listen on the local network, for a phone: a device is let in once it has "
+              "opened the printed link (shown as a QR code), and from then on, restarts "
+              "included, until it is forgotten.")  # fmt: skip
+@click.option("--devices", "list_devices", is_flag=True,
+              help="List the devices paired with --lan, and stop.")  # fmt: skip
+@click.option("--forget-device", "forget", metavar="ID",
+              help="Forget a paired device (its id from --devices, or all), and stop.")  # fmt: skip
 @voice_option
 @file_option(
     "--music", "music",
@@ -24,8 +33,8 @@ from unknot.cli.options import Command, database_option, file_option, voice_opti
 )  # fmt: skip
 @database_option
 def serve(
-    routine_files: tuple[str, ...], port: int, lan: bool, voice_name: str, music: str | None,
-    database: str | None,
+    routine_files: tuple[str, ...], port: int, lan: bool, list_devices: bool, forget: str | None,
+    voice_name: str, music: str | None, database: str | None,
 ) -> None:  # fmt: skip
     """Serve the coach to a browser: choose, plan and be guided, with figures and voice.
 
@@ -33,6 +42,12 @@ def serve(
     """
     from unknot.web import app, guard
     from unknot.web import serve as running
+    from unknot.web.devices import Devices
+
+    devices = Devices()
+    if list_devices or forget:
+        _devices(devices, forget)
+        return
 
     # Bound first: the app must know the port (and with --lan the address) it is served on,
     # the only ones a request's Host may name.
@@ -40,7 +55,8 @@ def serve(
     host = running.lan_address() if lan else "127.0.0.1"
     try:
         settings = app.Settings(
-            voice=voice_name, database=database, token=guard.new_token() if lan else None,
+            voice=voice_name, database=database, pair_code=guard.new_token() if lan else None,
+            devices=devices.path,
             routine_files=tuple(Path(f) for f in routine_files), port=sock.getsockname()[1],
             lan_host=host if lan else None, music=Path(music) if music else None,
         )  # fmt: skip
@@ -48,13 +64,30 @@ def serve(
     except BaseException:
         sock.close()
         raise
-    address = running.Address(host, settings.port, settings.token)
+    address = running.Address(host, settings.port, settings.pair_code)
     click.echo(f"unknot is serving on {address.url}")
     if lan:
         import segno
 
-        click.echo("Open it on your phone (same network); the link carries the access token:")
+        click.echo("Open it once on each phone (same network) to pair it; a paired phone needs")
+        click.echo("no link again, restarts included (unknot serve --devices lists them):")
         segno.make(address.url, error="m").terminal(compact=True)
     click.echo("Ctrl-C stops it.")
     sys.stdout.flush()
     running.serve(web, sock)
+
+
+def _devices(devices: Devices, forget: str | None) -> None:
+    """--devices and --forget-device: the paired devices listed, or one forgotten."""
+    if forget:
+        gone = devices.forget(forget)
+        said = gone.name if gone.id == "all" else f"{gone.id} ({gone.name})"
+        click.echo(f"Forgotten: {said}. It pairs again from the link `unknot serve --lan` prints.")
+        return
+    listed = devices.listed()
+    if not listed:
+        click.echo("No device is paired: start `unknot serve --lan` and open its link on a phone.")
+        return
+    for device in listed:
+        paired, seen = (stamp.replace("T", " ")[:16] for stamp in (device.paired, device.seen))
+        click.echo(f"{device.id}  {device.name:<20}  paired {paired} UTC  last seen {seen} UTC")

@@ -26,7 +26,7 @@ import unknot
 from unknot.web import pages
 from unknot.web.assets import STATIC, Assets
 from unknot.web.caches import Library, figure_svg, move_svg
-from unknot.web.guard import Guard, served_hosts
+from unknot.web.guard import Guard, Pairing, served_hosts
 from unknot.web.records import RecordsApi
 from unknot.web.request import PlanRequest, said_on_the_page
 
@@ -41,7 +41,9 @@ Render = Callable[[Request, "Plan", PlanRequest], Response]
 class Settings(NamedTuple):
     voice: str = "piper"
     database: str | None = None
-    token: str | None = None  # with --lan: every request must carry it
+    pair_code: str | None = None  # with --lan: what pairs a device (in the link printed)
+    devices: Path | None = None  # where the paired devices are kept (the data folder's)
+    scheme: str = "http"  # "https" with --https
     routine_files: tuple[Path, ...] = ()
     port: int = 8765  # the port served and the LAN address (with --lan) printed for the
     lan_host: str | None = None  # phone: what a request's Host may name, beside loopback
@@ -67,7 +69,8 @@ class Site:
         self.templates = pages.templates()
         self.templates.globals["static"] = self.assets.url
         # Every page asks the service worker to keep them all, for any page opened offline.
-        self.templates.globals["every_asset"] = " ".join(map(self.assets.url, self.assets.files))
+        kept = [self.assets.url(name) for name in self.assets.files if name != "sw.js"]
+        self.templates.globals["every_asset"] = " ".join(kept)
 
     def page(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         html = self.templates.get_template(name).render(**context)
@@ -239,4 +242,10 @@ def app(settings: Settings) -> Guard:
     site = Site(settings)
     handlers = {404: not_found, Exception: failed}
     inner = Starlette(routes=site.routes(), exception_handlers=handlers)
-    return Guard(inner, settings.token, served_hosts(settings.port, settings.lan_host))
+    pairing = None
+    if settings.pair_code is not None:
+        from unknot.web.devices import Devices
+
+        pairing = Pairing(settings.pair_code, Devices(settings.devices))
+    hosts = served_hosts(settings.port, settings.lan_host)
+    return Guard(inner, pairing, hosts, settings.scheme)

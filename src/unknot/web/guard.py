@@ -1,8 +1,9 @@
 """Safety for every request and response, before the app sees it: the request must name this
 server (its `Host`: no DNS rebinding), a request that changes anything must come from this
 server's own pages (`Origin`, `Sec-Fetch-Site`: no cross-site writes), the address must be of a
-sane length, and with `--lan` it must carry the access token (in the printed link once, then
-in a cookie). Every response gets the security headers (a strict Content-Security-Policy).
+sane length, and with `--lan` it must come from a paired device (`devices`): one that opened
+the printed link (its pairing code) once, and carries the cookie it was given then. Every
+response gets the security headers (a strict Content-Security-Policy).
 
 Each refusal is one plain line, said before any of the app's work is done."""
 
@@ -11,13 +12,23 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlencode
 
 from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-TOKEN_COOKIE = "unknot_token"
+if TYPE_CHECKING:
+    from unknot.web.devices import Devices
+
+DEVICE_COOKIE = "unknot_device"
+# Chrome keeps no cookie longer than 400 days; a device in use is given it again on pairing only,
+# so a phone unused for more than a year pairs again.
+DEVICE_COOKIE_SECONDS = 400 * 86400
+UNPAIRED = (
+    "forbidden: this device is not paired with unknot; open the link `unknot serve --lan` "
+    "printed (or scan its QR code) on it once"
+)
 # Scripts, styles and images from this server only; nothing inline, no frames, no plugins.
 PAGE_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -36,6 +47,13 @@ FOREIGN_SITES = frozenset({"cross-site", "same-site"})
 
 def new_token() -> str:
     return secrets.token_urlsafe(18)
+
+
+class Pairing(NamedTuple):
+    """With `--lan`: this run's pairing code (in the printed link) and the devices paired."""
+
+    code: str
+    devices: Devices
 
 
 def served_hosts(port: int, lan_host: str | None = None) -> tuple[str, ...]:
@@ -66,11 +84,14 @@ class Guard:
     """The checks every request passes before the app, in this order: Host, the address's
     length, where it comes from, the token; and the security headers on every response."""
 
-    def __init__(self, inner: Any, token: str | None, hosts: Iterable[str]) -> None:
+    def __init__(
+        self, inner: Any, pairing: Pairing | None, hosts: Iterable[str], scheme: str = "http"
+    ) -> None:
         self.inner = inner
-        self.token = token
+        self.pairing = pairing
+        self.scheme = scheme
         self.hosts = frozenset(h.lower() for h in hosts)
-        self.origins = frozenset(f"http://{h}" for h in self.hosts)
+        self.origins = frozenset(f"{scheme}://{h}" for h in self.hosts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -106,8 +127,8 @@ class Guard:
             return _refused(
                 403, f"forbidden: {foreign}; expected a request from unknot's own pages"
             )
-        if self.token is not None:
-            return self._check_token(scope)
+        if self.pairing is not None:
+            return self._check_device(scope, self.pairing)
         return None
 
     def _foreign(self, method: str, headers: Headers) -> str:
@@ -131,27 +152,30 @@ class Guard:
             return f"another site's page asked for this ({destination}, {mode})"
         return ""
 
-    def _check_token(self, scope: Scope) -> Response | None:
+    def _check_device(self, scope: Scope, pairing: Pairing) -> Response | None:
         from starlette.requests import HTTPConnection
 
-        assert self.token is not None
+        import unknot
+
         connection = HTTPConnection(scope)
-        if same_secret(connection.cookies.get(TOKEN_COOKIE, ""), self.token):
+        if pairing.devices.known(connection.cookies.get(DEVICE_COOKIE, "")):
             return None
-        given = connection.query_params.get("token", "")
-        if given and same_secret(given, self.token):
-            # Into a cookie, and out of the address bar (and the browser's history).
-            rest = [(k, v) for k, v in connection.query_params.multi_items() if k != "token"]
-            target = connection.url.path + (f"?{urlencode(rest)}" if rest else "")
-            response = RedirectResponse(target, status_code=303)
-            response.set_cookie(
-                TOKEN_COOKIE, self.token, max_age=30 * 86400, httponly=True, samesite="strict"
-            )
-            return response
-        return _refused(
-            403,
-            "forbidden: open the link unknot printed when it started (it carries the access token)",
-        )
+        given = connection.query_params.get("pair", "")
+        if not (given and same_secret(given, pairing.code)):
+            return _refused(403, UNPAIRED)
+        try:
+            cookie = pairing.devices.pair(connection.headers.get("user-agent", ""))
+        except unknot.UnknotError as err:
+            return _refused(507, f"this device cannot be paired: {err.line()}")
+        # Into a cookie of its own, and the code out of the address bar (and the history).
+        rest = [(k, v) for k, v in connection.query_params.multi_items() if k != "pair"]
+        target = connection.url.path + (f"?{urlencode(rest)}" if rest else "")
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(
+            DEVICE_COOKIE, cookie, max_age=DEVICE_COOKIE_SECONDS, httponly=True,
+            samesite="strict", secure=self.scheme == "https",
+        )  # fmt: skip
+        return response
 
     @staticmethod
     def _headed(send: Send) -> Send:

@@ -22,11 +22,13 @@ SHUTDOWN_SECONDS = 5  # Ctrl-C waits this long at most for requests under way
 class Address(NamedTuple):
     host: str
     port: int
-    token: str | None
+    pair_code: str | None
+    scheme: str = "http"
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}/" + (f"?token={self.token}" if self.token else "")
+        pair = f"?pair={self.pair_code}" if self.pair_code else ""
+        return f"{self.scheme}://{self.host}:{self.port}/{pair}"
 
 
 def lan_address() -> str:

@@ -16,9 +16,10 @@ function keepOffline(urls) {
 }
 
 // This page, the start page and the history, and every style sheet, script and icon (the
-// server lists them on this script's tag), so any page kept opens whole with no network.
+// server lists them in a <meta>), so any page kept opens whole with no network.
 function pageAndAssets() {
-  const assets = (document.currentScript.dataset.assets || "").split(" ").filter(Boolean);
+  const listed = document.querySelector('meta[name="offline-assets"]');
+  const assets = (listed ? listed.content : "").split(" ").filter(Boolean);
   return [location.pathname + location.search, "/", "/history", ...assets];
 }
 
