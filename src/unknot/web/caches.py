@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections import OrderedDict, deque
 from concurrent.futures import Future
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 
@@ -28,6 +29,9 @@ CLIPS_KEPT = 400  # rendered voice clips kept in memory (a long session has abou
 CLIPS_WAITING = CLIPS_KEPT
 PREPARED_KEPT = 256  # sessions voiced ahead, remembered so each is voiced once
 MADE_KEPT = 1000  # the last clips made, in order (what `made` shows)
+# Voices slow enough to be worth saying the likely sentences ahead, in idle time, once a machine
+# (the neural voice: ~0.3 s of both cores a sentence; espeak says one in a few milliseconds).
+VOICED_AHEAD = frozenset({"piper"})
 
 ClipKey = tuple[str, int]  # a plan's canonical query, and the entry's index in it
 
@@ -49,10 +53,21 @@ class Voicing:
     """Voice clips made one at a time by one worker thread (the voice is one engine, used by
     one thread), from one queue, the most recently wanted first: a runner's first clip, asked
     for now, is made before the sessions other players opened earlier are voiced ahead. Each
-    clip is made once and kept (the most recently used `CLIPS_KEPT`)."""
+    clip is made once and kept (the most recently used `CLIPS_KEPT`).
+
+    The engine is loaded when the worker starts, not with the first clip. A clip's MP3 is
+    encoded by a second thread while the worker voices the next (the neural voice gains little
+    from a second core; the encoder has it to itself). With nothing waiting, the worker says
+    the sentences it was given to say in idle time (`idle`), each kept by the voice's own
+    cache, so a session made of them later is mixed, not voiced."""
 
     def __init__(self, speaker: Callable[[], Voice]) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         self.speaker = speaker
+        self._encoder = ThreadPoolExecutor(1, thread_name_prefix="unknot-encode")
+        self._idle: deque[str] = deque()
+        self.said_idle = 0  # sentences voiced in idle time, so far
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._clips: OrderedDict[ClipKey, bytes] = OrderedDict()
@@ -61,6 +76,33 @@ class Voicing:
         self._worker: threading.Thread | None = None
         self._stopped = False
         self.made: deque[ClipKey] = deque(maxlen=MADE_KEPT)  # in the order they were made
+
+    def start(self) -> None:
+        """Start the worker now (it loads the engine), before any clip is asked for."""
+        with self._lock:
+            self._begin()
+
+    def idle(self, sentences: Callable[[], list[str]]) -> None:
+        """Sentences to say when nothing waits; `sentences` (which plans routines, ~1 s) is
+        called in a thread of its own, so the worker serves the first clip meanwhile."""
+
+        def gather() -> None:
+            try:
+                found = sentences()
+            except Exception:  # idle work only: nothing waits for it
+                return
+            with self._lock:
+                if not self._stopped:
+                    self._idle.extend(found)
+                    self._begin()
+                    self._wake.notify()
+
+        threading.Thread(target=gather, name="unknot-voice-ahead", daemon=True).start()
+
+    def _begin(self) -> None:
+        if self._worker is None:
+            self._worker = threading.Thread(target=self._work, name="unknot-voice", daemon=True)
+            self._worker.start()
 
     def ahead(self, key: ClipKey, timeline: Timeline, index: int) -> None:
         """Voice this clip ahead, before what was wanted earlier; no one waits for it."""
@@ -94,9 +136,7 @@ class Voicing:
             if oldest is None or oldest == key:
                 break
             del self._waiting[oldest]
-        if self._worker is None:
-            self._worker = threading.Thread(target=self._work, name="unknot-voice", daemon=True)
-            self._worker.start()
+        self._begin()
         self._wake.notify()
         return job
 
@@ -107,32 +147,65 @@ class Voicing:
             for job in self._waiting.values():
                 job.result.set_exception(RuntimeError("the voice was stopped"))
             self._waiting.clear()
+            self._idle.clear()
             self._wake.notify()
+        self._encoder.shutdown(wait=False)
 
     def _work(self) -> None:
+        # A voice that cannot load is said by the first clip that needs it.
+        with contextlib.suppress(Exception):
+            self.speaker().warm()
         while True:
             with self._lock:
-                while not self._waiting and not self._stopped:
+                while not self._waiting and not self._stopped and not self._idle:
                     self._wake.wait()
                 if self._stopped:
                     return
-                key, job = self._waiting.popitem(last=True)
-                self._making[key] = job
+                if not self._waiting:
+                    sentence = self._idle.popleft()
+                    job = None
+                else:
+                    key, job = self._waiting.popitem(last=True)
+                    self._making[key] = job
+            if job is None:
+                self._say_idle(sentence)
+                continue
             try:
                 alone = unknot.Timeline(job.timeline.routine, (job.timeline.entries[job.index],))
-                made = unknot.encoded_audio(unknot.entry_clips(alone, self.speaker())[0].whole())
+                samples = unknot.entry_clips(alone, self.speaker())[0].whole()
             except Exception as err:  # the request that waits says it; the worker goes on
-                with self._lock:
-                    del self._making[key]
-                job.result.set_exception(err)
+                self._failed(key, job, err)
                 continue
-            with self._lock:
-                del self._making[key]
-                self._clips[key] = made
-                while len(self._clips) > CLIPS_KEPT:
-                    self._clips.popitem(last=False)
-                self.made.append(key)
-            job.result.set_result(made)
+            self._encoder.submit(self._encode, key, job, samples)
+
+    def _say_idle(self, sentence: str) -> None:
+        speaker = self.speaker()
+        if speaker.has_said(sentence):
+            return
+        try:
+            speaker.say(sentence)
+        except Exception:  # idle work only: a clip that needs the sentence says what is wrong
+            return
+        self.said_idle += 1
+
+    def _encode(self, key: ClipKey, job: _Job, samples: Any) -> None:
+        try:
+            made = unknot.encoded_audio(samples)
+        except Exception as err:  # the request that waits says it
+            self._failed(key, job, err)
+            return
+        with self._lock:
+            del self._making[key]
+            self._clips[key] = made
+            while len(self._clips) > CLIPS_KEPT:
+                self._clips.popitem(last=False)
+            self.made.append(key)
+        job.result.set_result(made)
+
+    def _failed(self, key: ClipKey, job: _Job, err: Exception) -> None:
+        with self._lock:
+            del self._making[key]
+        job.result.set_exception(err)
 
 
 class Library:
@@ -153,6 +226,10 @@ class Library:
         self._prepared: OrderedDict[str, None] = OrderedDict()
         self.speaker()  # an unknown voice is reported at start; the first clip comes sooner
         self.voicing = Voicing(self.speaker)
+        if voice != "none":
+            self.voicing.start()  # the engine loaded now, not with the first clip
+        if voice in VOICED_AHEAD:
+            self.voicing.idle(self.likely_sentences)
         # Made once, at the start (a file that is not music is reported then): set under the
         # clips' voice; the player loops it and ducks it under speech.
         self.music: bytes | None = None
@@ -167,6 +244,17 @@ class Library:
         if name in self.files:
             return unknot.load_routine(self.files[name])
         return unknot.routine(self.offered(name, field))
+
+    def titles(self) -> dict[str, str]:
+        """Each routine offered by name, with its title (the history shows titles)."""
+        found: dict[str, str] = {}
+        for name in self.names:
+            try:
+                routine = self.routine(name)
+            except unknot.UnknotError:  # a file edited badly since: its name will do
+                continue
+            found[name] = found[routine.name] = routine.title  # (a file's own name, too)
+        return found
 
     def offered(self, name: str, field: str) -> str:
         """A routine a request may name: a built-in one, or a file given to `serve`, as the
@@ -241,6 +329,23 @@ class Library:
         # The last wanted is made first: the first clip last.
         for index in reversed(range(len(timeline.entries))):
             self.voicing.ahead((query, index), timeline, index)
+
+    def likely_sentences(self) -> list[str]:
+        """What sessions made here are likely to say: each built-in routine as written, at
+        each level, and with each condition's changes (its replacement poses)."""
+        vocab = unknot.vocabulary()
+        asked: list[dict[str, Any]] = [{}, *({"level": level} for level in vocab.levels)]
+        asked += [{"avoid": [condition]} for condition in vocab.conditions]
+        sentences: dict[str, None] = {}
+        for name in unknot.built_in_routines():
+            for needs in asked:
+                try:
+                    plan = unknot.fit(unknot.routine(name), unknot.read_needs(**needs))
+                except unknot.UnknotError:
+                    continue  # a routine nothing of which suits: nothing to say
+                said = unknot.spoken_sentences(plan.timeline, self.speaker())
+                sentences.update(dict.fromkeys(said))
+        return list(sentences)
 
     def speaker(self) -> Voice:
         if self._speaker is None:

@@ -187,7 +187,9 @@ class Guard:
                 headers += [
                     (b"content-security-policy", policy.encode()),
                     (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
+                    # No address sent to another site; to this one, yes: under "no-referrer"
+                    # a browser sends a form's POST with `Origin: null`, which is refused.
+                    (b"referrer-policy", b"same-origin"),
                     (b"cross-origin-opener-policy", b"same-origin"),
                     # Another site's page may not read or embed what this server answers.
                     (b"cross-origin-resource-policy", b"same-origin"),

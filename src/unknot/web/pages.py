@@ -158,9 +158,27 @@ def play_data(
     }
 
 
-def history_data(store: Store) -> dict[str, Any]:
+SESSIONS_SHOWN = 20
+EMPTY_AFTER_HOURS = 12  # a session with no step yet, this old, is not one still under way
+
+
+def empty(session: unknot.SessionRecord, now: datetime) -> bool:
+    """A session that holds nothing: stopped (or left) before a step was recorded."""
+    if session.steps:
+        return False
+    left = (now - session.started_at).total_seconds() > EMPTY_AFTER_HOURS * 3600
+    return session.ended_at is not None or left
+
+
+def history_data(store: Store, titles: dict[str, str]) -> dict[str, Any]:
+    """The recent sessions, each with its routine's title; those that hold nothing are not
+    listed but counted (the page offers to remove them)."""
+    now = datetime.now().astimezone()
+    sessions = store.sessions()
+    shown = [s for s in sessions if not empty(s, now)][:SESSIONS_SHOWN]
     return {
-        "sessions": [s.to_json() for s in store.sessions(limit=20)],
+        "sessions": [{**s.to_json(), "title": titles.get(s.routine, s.routine)} for s in shown],
+        "empty": [s.uid for s in sessions if empty(s, now)],
         "stats": unknot.history_stats(store),
     }
 

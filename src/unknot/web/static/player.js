@@ -50,7 +50,9 @@ const outbox = {
         this.save(this.items().slice(1));
       }
     } finally { this.sending = false; }
-    $("saved").textContent = this.items().length ? `${this.items().length} records waiting for the network` : "";
+    // Said plainly: nothing is lost while the server cannot be reached.
+    $("saved").textContent = this.items().length
+      ? "Kept on this phone: it reaches your history when the server can be reached again." : "";
   },
 };
 
@@ -64,8 +66,9 @@ const saved = {
     } catch { /* unreadable: nothing to carry on with */ }
     return null;
   },
-  write(uid, query, player) {
-    try { localStorage.setItem(SAVED, JSON.stringify({ uid, query, savedAt: Date.now(), player: player.state() })); } catch { /* storage full */ }
+  write(uid, query, player, before) {
+    const kept = { uid, query, savedAt: Date.now(), player: player.state(), before };
+    try { localStorage.setItem(SAVED, JSON.stringify(kept)); } catch { /* storage full */ }
   },
   clear() { localStorage.removeItem(SAVED); },
 };
@@ -296,6 +299,8 @@ function main() {
     onRecord: (record) => outbox.add(`${base}/step`, { query: session.query, ...record }),
   };
   let player = new Player(session.entries, options);
+  let before = {}; // the ratings given before the session, and after it
+  let after = {};
   // A session of this plan under way when the page was last closed: offered to carry on with.
   let earlier = saved.read(session.query);
   try { if (earlier) Player.resumed(session.entries, earlier.player, options); } catch { earlier = null; saved.clear(); }
@@ -435,7 +440,7 @@ function main() {
       const level = sound.musicLevel(player);
       root.dataset.music = level === 0 ? "off" : level < 1 ? "under" : "full";
     }
-    saved.write(uid, session.query, player);
+    saved.write(uid, session.query, player, before);
     // Wake for the next whole second of the countdown (or the step's end, at high speed).
     const wait = player.paused ? 250 : Math.min(250, Math.max(8, ((left % 1 || 1) * 1000) / speed));
     timer = setTimeout(draw, wait);
@@ -449,7 +454,8 @@ function main() {
     awake.hold().then((how) => { root.dataset.awake = how; });
     if (player.started) root.dataset.resumed = "1";
     else {
-      outbox.add(`${base}/start`, { query: session.query, before: ratings($("before")) });
+      before = ratings($("before"));
+      outbox.add(`${base}/start`, { query: session.query, before });
       player.start();
     }
     sound.follow(player);
@@ -470,10 +476,20 @@ function main() {
     $("guide").hidden = true;
     $("done").hidden = false;
     $("summary").textContent = summaryText(player, session);
+    const summary = player.summary();
+    // "Well done" for a session done to the end; one stopped early is said as it is.
+    $("done-title").textContent = summary.finished ? "Well done" : "Session ended";
+    $("tally-held").textContent = `${clock(summary.held)} of ${session.total} planned`;
+    const steps = [["done", summary.done], ["cut short", summary.cutShort], ["skipped", summary.skipped]]
+      .filter(([, n]) => n).map(([what, n]) => `${n} ${what}`);
+    $("tally-steps").textContent = `${steps.join(", ") || "none"} (of ${session.entries.length})`;
+    showRatings();
     root.dataset.finished = "1";
     $("done-title").focus();
   }
 
+  // Kept once more as the page goes (a reload, a tab closed): where it was to the tenth.
+  window.addEventListener("pagehide", () => { if (player.started && !closed) saved.write(uid, session.query, player, before); });
   $("start").addEventListener("click", begin);
   if (earlier) {
     // Carry on where the page was left (same id: recorded as one session), or start again
@@ -487,6 +503,7 @@ function main() {
       uid = earlier.uid;
       base = `/api/sessions/${uid}`;
       player = Player.resumed(session.entries, earlier.player, options);
+      if (earlier.before && typeof earlier.before === "object") before = earlier.before;
       begin();
     });
     $("start-again").addEventListener("click", () => {
@@ -517,11 +534,22 @@ function main() {
   };
   $("longer").addEventListener("click", () => adjust(1));
   $("shorter").addEventListener("click", () => adjust(-1));
+  // Before and after, area by area, as rated (before: on the first screen; after: here).
+  function showRatings() {
+    const shown = session.rate_areas.filter((a) => a.name in before || a.name in after).map((a) => {
+      const was = a.name in before ? before[a.name] : "–";
+      return a.name in after ? `${a.label} ${was} → ${after[a.name]}` : `${a.label} ${was}`;
+    });
+    $("tally-rated").textContent = shown.join(", ");
+    $("tally-rated").hidden = $("tally-rated-title").hidden = !shown.length;
+  }
   $("after").addEventListener("submit", (event) => {
     event.preventDefault();
-    outbox.add(`${base}/finish`, { finished: !player.quitEarly, after: ratings($("after")) });
+    after = ratings($("after"));
+    outbox.add(`${base}/finish`, { finished: !player.quitEarly, after });
     $("after").hidden = true;
     $("thanks").hidden = false;
+    showRatings();
   });
   // The terminal's keys, for a laptop: n or → skips, b or ← goes back, p pauses (space
   // already presses whichever button has the focus, Pause at the start), + and - make this
