@@ -97,13 +97,13 @@ class Server:
         )
         assert self.process.stdout is not None
         self.banner = [self.process.stdout.readline()]  # the address, printed once it listens
-        found = re.search(r"http://(\S+?):(\d+)/(\S*)", self.banner[0])
+        found = re.search(r"(https?)://(\S+?):(\d+)/(\S*)", self.banner[0])
         if found is None:
             self.process.kill()
             _, err = self.process.communicate()
             raise AssertionError(f"no address in {self.banner}: {err}")
-        self.port = int(found[2])
-        self.url = f"http://127.0.0.1:{self.port}/"  # tests only ever talk to loopback
+        self.port = int(found[3])
+        self.url = f"{found[1]}://127.0.0.1:{self.port}/"  # tests only ever talk to loopback
         self.link = found[0]
 
     def read_banner(self) -> list[str]:

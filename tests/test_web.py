@@ -33,7 +33,7 @@ from playwright.sync_api import (
     expect,
 )
 
-from conftest import ARTIFACTS, CHROMIUM, GUARD, QUERY, Server
+from conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, GUARD, QUERY, UNKNOT, Server
 
 PHONE = {"width": 360, "height": 780}
 LAPTOP = {"width": 1280, "height": 860}
@@ -744,6 +744,82 @@ def test_a_phone_paired_once_keeps_working_after_the_server_restarts(
         assert tab.errors == []
     finally:
         again.stop()
+
+
+def test_over_https_the_phone_that_trusts_unknots_authority_gets_a_secure_context(
+    tmp_path: Path, browser: Browser
+) -> None:
+    import base64
+    import hashlib
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    lan = Server(tmp_path, "--lan", "--https", "--voice", "none")
+    tls = tmp_path / "data" / "unknot" / "tls"  # the data folder (XDG_DATA_HOME, conftest)
+    try:
+        assert lan.url.startswith("https://")
+        code = dict(parse_qsl(lan.link.split("?", 1)[1]))["pair"]
+        trusted = ssl.create_default_context(cafile=tls / "unknot-ca.pem")
+        with httpx.Client(verify=trusted, timeout=GUARD) as client:
+            # The authority is there for a phone not paired yet; nothing else is.
+            authority = client.get(f"{lan.url}unknot-ca.crt")
+            assert authority.status_code == 200
+            assert authority.headers["content-type"] == "application/x-x509-ca-cert"
+            installed = x509.load_der_x509_certificate(authority.content)
+            pem = x509.load_pem_x509_certificate((tls / "unknot-ca.pem").read_bytes())
+            assert installed == pem
+            assert client.get(lan.url).status_code == 403
+            paired = client.get(f"{lan.url}?pair={code}")
+            assert paired.status_code == 303 and "Secure" in paired.headers["set-cookie"]
+        # The server's certificate is signed by that authority, for loopback and the LAN.
+        served = x509.load_pem_x509_certificate((tls / "server.pem").read_bytes())
+        assert served.issuer == pem.subject
+        spki = served.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+        pin = base64.b64encode(hashlib.sha256(spki).digest()).decode()
+        # Chromium told to trust that certificate, as a phone that installed the authority.
+        trusting = browser.browser_type.launch(
+            executable_path=CHROMIUM,
+            args=[*CHROMIUM_ARGS, f"--ignore-certificate-errors-spki-list={pin}"],
+        )
+        try:
+            tab = Tab(trusting, PHONE)
+            tab.page.goto(f"{lan.url}?pair={code}")
+            assert tab.page.evaluate("window.isSecureContext") is True
+            tab.page.goto(f"{lan.url}play?{QUERY}")
+            expect(tab.page.locator("#player")).to_have_attribute("data-offline", "kept")
+            tab.page.get_by_role("button", name="Start").click()
+            expect(tab.page.locator("#player")).to_have_attribute("data-awake", "wake lock")
+            (cookie,) = tab.context.cookies()
+            assert cookie["secure"] and cookie["httpOnly"]
+            tab.context.close()
+            assert tab.errors == []
+        finally:
+            trusting.close()
+    finally:
+        lan.stop()
+    # A restart keeps the authority (the phone trusts it still) and the certificate.
+    before = (tls / "unknot-ca.pem").read_bytes(), (tls / "server.pem").read_bytes()
+    again = Server(tmp_path, "--lan", "--https", "--voice", "none")
+    try:
+        assert ((tls / "unknot-ca.pem").read_bytes(), (tls / "server.pem").read_bytes()) == before
+    finally:
+        again.stop()
+
+
+def test_https_without_lan_is_one_line(tmp_path: Path) -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [UNKNOT, "serve", "--https", "--voice", "none"], capture_output=True, text=True,
+        timeout=GUARD,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == (
+        "unknot: --https: is for the local network; expected --lan --https (on this machine, "
+        "http://127.0.0.1 is a secure context)\n"
+    )
 
 
 # -- music under the voice (serve --music) -----------------------------------------------------

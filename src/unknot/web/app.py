@@ -32,7 +32,7 @@ import unknot
 from unknot.web import pages
 from unknot.web.assets import STATIC, Assets
 from unknot.web.caches import Library, figure_svg, move_svg
-from unknot.web.guard import Guard, Pairing, served_hosts
+from unknot.web.guard import AUTHORITY_PATH, Guard, Pairing, served_hosts
 from unknot.web.records import RecordsApi
 from unknot.web.request import PlanRequest, said_on_the_page
 
@@ -50,6 +50,7 @@ class Settings(NamedTuple):
     pair_code: str | None = None  # with --lan: what pairs a device (in the link printed)
     devices: Path | None = None  # where the paired devices are kept (the data folder's)
     scheme: str = "http"  # "https" with --https
+    authority: bytes | None = None  # with --https: the certificate a phone trusts (DER)
     routine_files: tuple[Path, ...] = ()
     port: int = 8765  # the port served and the LAN address (with --lan) printed for the
     lan_host: str | None = None  # phone: what a request's Host may name, beside loopback
@@ -200,6 +201,15 @@ class Site:
             unknot.plot_history(sessions, path, inches=PHONE_CHART_INCHES)
             return Response(path.read_bytes(), media_type="image/svg+xml")
 
+    async def authority(self, request: Request) -> Response:
+        """With --https: the certificate authority a phone installs once, to trust this
+        server (public; any device may fetch it, paired or not)."""
+        if self.settings.authority is None:
+            return PlainTextResponse("not found", status_code=404)
+        headers = {"Content-Disposition": 'attachment; filename="unknot-ca.crt"'}
+        return Response(self.settings.authority, media_type="application/x-x509-ca-cert",
+                        headers=headers)  # fmt: skip
+
     async def service_worker(self, request: Request) -> Response:
         # Always asked of the server (no-cache), so a new version of unknot takes over.
         return self.assets.response("sw.js", "no-cache")
@@ -224,6 +234,7 @@ class Site:
             Route("/history/empty", self.remove_empty, methods=["POST"]),
             Route("/api/sessions/{uid}/{what}", records.endpoint, methods=["POST"]),
             Route("/sw.js", self.service_worker),
+            Route(AUTHORITY_PATH, self.authority),
             Route("/static/{name}", self.assets.endpoint),
         ]
 

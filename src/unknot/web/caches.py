@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from collections import OrderedDict, deque
 from concurrent.futures import Future
 from functools import cache, lru_cache
@@ -32,6 +33,7 @@ MADE_KEPT = 1000  # the last clips made, in order (what `made` shows)
 # Voices slow enough to be worth saying the likely sentences ahead, in idle time, once a machine
 # (the neural voice: ~0.3 s of both cores a sentence; espeak says one in a few milliseconds).
 VOICED_AHEAD = frozenset({"piper"})
+IDLE_AFTER_SECONDS = 5.0  # the server's age when it starts on them
 
 ClipKey = tuple[str, int]  # a plan's canonical query, and the entry's index in it
 
@@ -87,6 +89,8 @@ class Voicing:
         called in a thread of its own, so the worker serves the first clip meanwhile."""
 
         def gather() -> None:
+            # Planning them takes the interpreter ~1 s: not while a first session is voiced.
+            time.sleep(IDLE_AFTER_SECONDS)
             try:
                 found = sentences()
             except Exception:  # idle work only: nothing waits for it

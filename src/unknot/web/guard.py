@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from unknot.web.devices import Devices
 
 DEVICE_COOKIE = "unknot_device"
+AUTHORITY_PATH = "/unknot-ca.crt"  # with --https: fetched before pairing, to trust the server
 # Chrome keeps no cookie longer than 400 days; a device in use is given it again on pairing only,
 # so a phone unused for more than a year pairs again.
 DEVICE_COOKIE_SECONDS = 400 * 86400
@@ -127,7 +128,7 @@ class Guard:
             return _refused(
                 403, f"forbidden: {foreign}; expected a request from unknot's own pages"
             )
-        if self.pairing is not None:
+        if self.pairing is not None and scope.get("path") != AUTHORITY_PATH:
             return self._check_device(scope, self.pairing)
         return None
 

@@ -5,6 +5,7 @@ head may be, how long a connection may sit idle or unread, how many there may be
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -146,8 +147,9 @@ class BoundedProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
 
-def serve(web: Any, sock: Any) -> None:
-    """Serve the app on the bound socket until Ctrl-C."""
+def serve(web: Any, sock: Any, tls: tuple[Path, Path] | None = None) -> None:
+    """Serve the app on the bound socket until Ctrl-C; over TLS with `tls` (the certificate
+    and key files)."""
     import uvicorn
 
     config = uvicorn.Config(
@@ -156,5 +158,6 @@ def serve(web: Any, sock: Any) -> None:
         proxy_headers=False,  # nothing is in front of it: X-Forwarded-* is anybody's word
         server_header=False, timeout_keep_alive=KEEP_ALIVE_SECONDS,
         limit_concurrency=CONNECTIONS, timeout_graceful_shutdown=SHUTDOWN_SECONDS,
+        ssl_certfile=str(tls[0]) if tls else None, ssl_keyfile=str(tls[1]) if tls else None,
     )  # fmt: skip
     uvicorn.Server(config).run(sockets=[sock])
