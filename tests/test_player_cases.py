@@ -233,3 +233,43 @@ def test_js_player_constants_are_the_python_ones(page: Page) -> None:
     # Nothing to play is refused, as in Python.
     refused = "() => { try { new Player([]); return ''; } catch (error) { return error.message; } }"
     assert page.evaluate(refused) == "a session with no entries cannot be played"
+
+
+RESUME_JS = """(entries) => {
+  let now = 100;
+  const sent = [];
+  const clock = { now: () => now, onRecord: (r) => sent.push(r) };
+  const first = new Player(entries, clock);
+  first.start();
+  now += entries[0].transition_seconds + 4;
+  first.skip();  // step 1 cut short after 4 s of its hold
+  now += entries[1].transition_seconds + 2;
+  first.adjust(10);
+  const kept = JSON.parse(JSON.stringify(first.state()));  // as localStorage keeps it
+  now += 500;  // the page was gone a while
+  const again = Player.resumed(entries, kept, clock);
+  const shown = again.snapshot();
+  again.skip();
+  const refused = [
+    { ...kept, index: entries.length }, { ...kept, position: -1 }, { ...kept, hold: "20" },
+    { ...kept, records: [{ index: 0, held: 1, outcome: "gone" }] }, null,
+    { ...kept, position: kept.begins + entries[kept.index].transition_seconds + kept.hold + 1 },
+  ].map((state) => {
+    try { Player.resumed(entries, state, clock); return "taken"; } catch (e) { return e.message; }
+  });
+  return { kept, index: shown.entry.index, held: shown.held, hold: shown.hold, sent, refused };
+}"""
+
+
+@needs_chromium
+def test_js_player_resumes_from_its_state_and_refuses_one_that_does_not_fit(page: Page) -> None:
+    entries = [e.to_json() for e in unknot.expand(unknot.routine("after-long-run")).entries]
+    result = page.evaluate(RESUME_JS, entries)
+    assert result["index"] == 1  # the same step...
+    assert result["held"] == 2  # ...the same second of it, though 500 s went by meanwhile
+    assert result["hold"] == entries[1]["hold_seconds"] + 10  # with the + kept
+    # Nothing recorded again on resuming; the next record goes on from the last position.
+    assert [(r["position"], r["index"], r["outcome"]) for r in result["sent"]] == [
+        (1, 0, "cut short"), (2, 1, "cut short"),
+    ]  # fmt: skip
+    assert result["refused"] == ["the saved session does not fit this plan"] * 6
