@@ -39,7 +39,7 @@ def plot(
 
     today = today or date.today()
     rated = [s for s in sorted(sessions, key=lambda s: s.started_at) if s.before or s.after]
-    series = list(_series(rated).items())[:AREAS_SHOWN]
+    series = list(_series(rated).items())[:AREAS_SHOWN] if rated else []
     # The minutes a week across the top; under it one small chart an area (two a row), each
     # titled with the area's name: lines of their own, never labels printed over each other.
     rows = 1 + max(1, (len(series) + 1) // 2)
