@@ -13,6 +13,7 @@ import html
 import io
 import itertools
 import json
+import os
 import re
 import socket
 import sqlite3
@@ -488,3 +489,26 @@ def test_serve_on_a_port_in_use_is_one_line(tmp_path: Path) -> None:
         f"unknot: --port: cannot listen on 127.0.0.1:{port} (Address already in use); "
         "expected a free port (or 0 for any free port)\n"
     )
+
+
+@pytest.mark.parametrize("kind", ["fifo", "not json", "wrong shape", "huge", "empty"])
+def test_a_damaged_devices_file_is_one_line_and_pairs_nobody(
+    kind: str, tmp_path: Path, make_web: Callable[..., Web], run: Callable[..., Result]
+) -> None:
+    path = tmp_path / "data" / "unknot" / "devices.json"  # the data folder's, as serve uses
+    path.parent.mkdir(parents=True)
+    if kind == "fifo":
+        os.mkfifo(path)  # reading it would never end
+    else:
+        contents = {"not json": "{", "wrong shape": '{"devices": [1]}', "huge": " " * 100_000,
+                    "empty": ""}  # fmt: skip
+        path.write_text(contents[kind], encoding="utf-8")
+    listed = run("serve", "--devices")
+    assert listed.exit_code == 2
+    (line,) = listed.stderr.splitlines()
+    assert line.startswith(f"unknot: {path}: ") and line.endswith("delete it to pair again")
+    code = new_token()
+    web = make_web(pair_code=code, devices=path)
+    assert web.get("", headers={"Cookie": "unknot_device=a.b"}).status_code == 403
+    refused = web.get(f"?pair={code}")
+    assert refused.status_code == 507 and str(path) in refused.text

@@ -15,6 +15,7 @@ import hmac
 import json
 import os
 import secrets
+import stat
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ import unknot
 
 SEEN_EVERY_SECONDS = 3600  # "last seen" is written at most this often a device
 MOST_DEVICES = 64  # a household's phones, tablets and laptops, with room to spare
+FILE_BYTES = 65_536  # 64 devices take ~14 KB
 
 
 def default_path() -> Path:
@@ -71,7 +73,8 @@ class Devices:
     def _load(self) -> dict[str, dict[str, str]]:
         """The devices as the file now says, read again only when it changed."""
         try:
-            stamp = self.path.stat().st_mtime_ns
+            found = self.path.stat()
+            stamp = found.st_mtime_ns
         except (FileNotFoundError, NotADirectoryError):  # none paired yet
             self._stamp, self._kept = None, {}
             return self._kept
@@ -81,6 +84,12 @@ class Devices:
                 expected="a file unknot may read; delete it to pair again",
             ) from None  # fmt: skip
         if stamp != self._stamp:
+            if not stat.S_ISREG(found.st_mode) or found.st_size > FILE_BYTES:
+                raise unknot.UnknotError(
+                    "is not a file of paired devices (not a regular file, or larger than "
+                    f"{FILE_BYTES} bytes)", where=str(self.path),
+                    expected="the file unknot wrote; delete it to pair again",
+                )  # fmt: skip
             try:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
                 kept = {
