@@ -136,6 +136,8 @@ class Site:
         data = pages.plan_data(plan, wanted)
         if wants_json(request):
             return JSONResponse(data)
+        # Voiced from now, in the order played: by the time Start is tapped, the first clips are.
+        self.library.prepare(wanted)
         return self.page("plan.html", plan=data, title=plan.timeline.routine.title)
 
     def play_page(self, request: Request, plan: Plan, wanted: PlanRequest) -> Response:
