@@ -69,7 +69,6 @@ class Voicing:
         self.speaker = speaker
         self._encoder = ThreadPoolExecutor(1, thread_name_prefix="unknot-encode")
         self._idle: deque[str] = deque()
-        self.said_idle = 0  # sentences voiced in idle time, so far
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._clips: OrderedDict[ClipKey, bytes] = OrderedDict()
@@ -184,13 +183,10 @@ class Voicing:
 
     def _say_idle(self, sentence: str) -> None:
         speaker = self.speaker()
-        if speaker.has_said(sentence):
-            return
-        try:
-            speaker.say(sentence)
-        except Exception:  # idle work only: a clip that needs the sentence says what is wrong
-            return
-        self.said_idle += 1
+        if not speaker.has_said(sentence):
+            # Idle work only: a clip that needs the sentence says what is wrong with it.
+            with contextlib.suppress(Exception):
+                speaker.say(sentence)
 
     def _encode(self, key: ClipKey, job: _Job, samples: Any) -> None:
         try:
