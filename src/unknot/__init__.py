@@ -71,6 +71,15 @@ if TYPE_CHECKING:
     from unknot.routines.routine import built_in_names as built_in_routines
     from unknot.routines.routine import load_routine as load_routine
     from unknot.routines.routine import resolve as routine
+    from unknot.runs.advice import Advice as Advice
+    from unknot.runs.advice import advise as advise
+    from unknot.runs.exports import is_bulk as is_bulk
+    from unknot.runs.reading import latest_run as latest_run
+    from unknot.runs.reading import read_run as read_run
+    from unknot.runs.reading import read_run_data as read_run_data
+    from unknot.runs.reading import recent_runs as recent_runs
+    from unknot.runs.summary import Run as Run
+    from unknot.runs.summary import run_from_json as run_from_json
     from unknot.sound.playback import Playback as Playback
     from unknot.sound.playback import clip_music as clip_music
     from unknot.sound.playback import entry_clips as entry_clips
@@ -110,6 +119,16 @@ _API: dict[str, tuple[str, str]] = {
     "SPEED": ("unknot.plan.needs", "SPEED"),
     "fit": ("unknot.plan.planner", "plan"),
     "Plan": ("unknot.plan.planner", "Plan"),
+    # runs: the activity just finished, and the session it calls for
+    "Run": ("unknot.runs.summary", "Run"),
+    "run_from_json": ("unknot.runs.summary", "run_from_json"),
+    "read_run": ("unknot.runs.reading", "read_run"),
+    "read_run_data": ("unknot.runs.reading", "read_run_data"),
+    "latest_run": ("unknot.runs.reading", "latest_run"),
+    "recent_runs": ("unknot.runs.reading", "recent_runs"),
+    "is_bulk": ("unknot.runs.exports", "is_bulk"),
+    "Advice": ("unknot.runs.advice", "Advice"),
+    "advise": ("unknot.runs.advice", "advise"),
     # the timeline and the player
     "expand": ("unknot.guide.timeline", "expand"),
     "Timeline": ("unknot.guide.timeline", "Timeline"),
@@ -166,6 +185,7 @@ __all__ = [
     "HOLD_SECONDS",
     "MINUTES",
     "SPEED",
+    "Advice",
     "Catalog",
     "Entry",
     "Needs",
@@ -177,6 +197,7 @@ __all__ = [
     "Recording",
     "Recordings",
     "Routine",
+    "Run",
     "SessionRecord",
     "SessionSink",
     "Snapshot",
@@ -188,6 +209,7 @@ __all__ = [
     "Vocabulary",
     "Voice",
     "__version__",
+    "advise",
     "audio_format",
     "body_map_svg",
     "built_in_routines",
@@ -208,6 +230,8 @@ __all__ = [
     "fit",
     "gallery_html",
     "history_stats",
+    "is_bulk",
+    "latest_run",
     "load_routine",
     "move_figure_svg",
     "open_sink",
@@ -217,9 +241,13 @@ __all__ = [
     "poses",
     "read_export",
     "read_needs",
+    "read_run",
+    "read_run_data",
     "read_text",
+    "recent_runs",
     "render_track",
     "routine",
+    "run_from_json",
     "save",
     "spoken_sentences",
     "summarize",

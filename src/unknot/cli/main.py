@@ -27,6 +27,7 @@ COMMANDS = {
     "figures": "catalog",
     "history": "history",
     "stats": "history",
+    "after": "runs",
     "serve": "serve",
 }
 

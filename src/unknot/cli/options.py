@@ -80,58 +80,70 @@ def routine_options(command: F) -> F:
     with the `Plan`: the routine fitted to the needs, and its timeline."""
 
     @click.argument("routine")
-    @click.option(
-        "--tight",
-        multiple=True,
-        metavar="AREA[:N],...",
-        help="Areas that feel tight, optionally weighted 1-10: hips:3,calves.",
-    )
-    @click.option("--minutes", metavar="N", help="Minutes you have, moves included.")
-    @click.option("--skip", multiple=True, metavar="POSE,...", help="Poses to leave out.")
-    @click.option(
-        "--avoid",
-        multiple=True,
-        metavar="CONDITION,...",
-        help="Conditions to be careful of (knees, neck, lower back, ...): poses not "
-        "advised for them are replaced by a substitute or left out.",
-    )
-    @click.option(
-        "--level",
-        metavar="LEVEL",
-        help="beginner, intermediate or advanced: harder poses get a gentler substitute; "
-        "advanced poses come only with --level advanced.",
-    )
-    @click.option(
-        "--props",
-        multiple=True,
-        metavar="PROP,...|none",
-        help="The props you have (block, strap, bolster, roller, ...; none for just a mat and a "
-        "wall): poses that need another are replaced or left out.",
-    )
-    @click.option("--hold", metavar="SECONDS", help="Default hold in seconds.")
-    @click.option("--first-side", metavar="right|left", help="Side that per-side work starts on.")
-    @click.option(
-        "--guide",
-        metavar="full|brief|quiet",
-        help="How much the voice says: full (how to come in and out, cues, breath; the "
-        "default), brief (the name and side, the key cue, the count) or quiet (chimes and names).",
-    )
-    @click.option(
-        "--pace", metavar="WPM", help="The voice's words a minute, 100-220 (160, calm, by default)."
-    )
-    @click.option(
-        "--with",
-        "extra",
-        multiple=True,
-        metavar="ROUTINE",
-        help="Another routine to do first, inside the same minutes (e.g. foam-rolling).",
-    )
+    @needs_options
     @wraps(command)
     def wrapper(routine: str, **kwargs: Any) -> Any:
         needs = unknot.read_needs(**{k: kwargs.pop(k) for k in NEEDS_OPTIONS})
         return command(unknot.fit(unknot.routine(routine), needs), **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def needs_options(command: F) -> F:
+    """Today's needs as options (--tight, --minutes, --avoid, ...), passed on by name."""
+    for option in reversed(NEEDS_FLAGS):
+        command = option(command)
+    return command
+
+
+NEEDS_FLAGS = [
+    click.option(
+        "--tight",
+        multiple=True,
+        metavar="AREA[:N],...",
+        help="Areas that feel tight, optionally weighted 1-10: hips:3,calves.",
+    ),
+    click.option("--minutes", metavar="N", help="Minutes you have, moves included."),
+    click.option("--skip", multiple=True, metavar="POSE,...", help="Poses to leave out."),
+    click.option(
+        "--avoid",
+        multiple=True,
+        metavar="CONDITION,...",
+        help="Conditions to be careful of (knees, neck, lower back, ...): poses not "
+        "advised for them are replaced by a substitute or left out.",
+    ),
+    click.option(
+        "--level",
+        metavar="LEVEL",
+        help="beginner, intermediate or advanced: harder poses get a gentler substitute; "
+        "advanced poses come only with --level advanced.",
+    ),
+    click.option(
+        "--props",
+        multiple=True,
+        metavar="PROP,...|none",
+        help="The props you have (block, strap, bolster, roller, ...; none for just a mat and a "
+        "wall): poses that need another are replaced or left out.",
+    ),
+    click.option("--hold", metavar="SECONDS", help="Default hold in seconds."),
+    click.option("--first-side", metavar="right|left", help="Side that per-side work starts on."),
+    click.option(
+        "--guide",
+        metavar="full|brief|quiet",
+        help="How much the voice says: full (how to come in and out, cues, breath; the "
+        "default), brief (the name and side, the key cue, the count) or quiet (chimes and names).",
+    ),
+    click.option(
+        "--pace", metavar="WPM", help="The voice's words a minute, 100-220 (160, calm, by default)."
+    ),
+    click.option(
+        "--with",
+        "extra",
+        multiple=True,
+        metavar="ROUTINE",
+        help="Another routine to do first, inside the same minutes (e.g. foam-rolling).",
+    ),
+]
 
 
 NEEDS_OPTIONS = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -50,6 +50,20 @@ def go(
 
     Keys: space pauses, n or → skips, b or ← goes back, + and - change the hold by 10 s, q quits.
     """
+    guide_session(plan, speed_text, voice_name, before, after, database)
+
+
+def guide_session(
+    plan: Plan,
+    speed_text: str,
+    voice_name: str,
+    before: str | None,
+    after: str | None,
+    database: str | None,
+    *,
+    also_kept: dict[str, Any] | None = None,
+) -> None:
+    """The session in this terminal, recorded (with `also_kept` beside its needs: the run)."""
     from unknot.cli.terminal import guide
 
     # Every option checked before the session starts (and before anything is recorded).
@@ -64,7 +78,8 @@ def go(
     sink, notice = unknot.open_sink(database)
     if notice:
         click.echo(f"unknot: {notice}", err=True)
-    recording = unknot.Recording.begin(sink, plan.timeline, plan.needs.to_record(), ratings_before)
+    kept = plan.needs.to_record() | (also_kept or {})
+    recording = unknot.Recording.begin(sink, plan.timeline, kept, ratings_before)
     player = unknot.Player(plan.timeline, speed=speed)
     player.on_record = recording.step
     sound = None

@@ -44,6 +44,7 @@ class SessionRecord(NamedTuple):
     held_seconds: float
     before: dict[str, int]
     after: dict[str, int]
+    run: dict[str, Any] | None = None  # the run the session followed (`unknot after`), if any
 
     @property
     def status(self) -> str:
@@ -56,6 +57,7 @@ class SessionRecord(NamedTuple):
             "id": self.uid, "started_at": self.started_at.isoformat(), "routine": self.routine,
             "status": self.status, "steps": self.steps, "held_seconds": round(self.held_seconds, 1),
             "planned_seconds": self.planned_seconds, "before": self.before, "after": self.after,
+            "run": self.run,
         }  # fmt: skip
 
 
@@ -255,6 +257,17 @@ def check_needs(value: Any) -> str:
     if len(text) > NEEDS_CHARS or not _storable(text):
         raise RecordError("'needs' is too large", expected)
     return text
+
+
+def run_of(needs: object) -> dict[str, Any] | None:
+    """The run kept in a session's needs (JSON text), when it has one: a mapping."""
+    if not isinstance(needs, str) or '"run"' not in needs:
+        return None  # most sessions: no JSON to parse
+    try:
+        run = json.loads(needs).get("run")
+    except (ValueError, AttributeError, RecursionError):
+        return None
+    return run if isinstance(run, dict) else None
 
 
 def check_ratings(values: Any, moment: str) -> dict[str, int]:

@@ -40,6 +40,7 @@ from unknot.history.records import (
     held,
     now,
     refusal,
+    run_of,
     stamp,
 )
 
@@ -480,7 +481,7 @@ class Store:
             rows = connection.execute(
                 text(
                     "SELECT s.id, s.uid, s.started_at, s.ended_at, s.routine, s.planned_seconds, "
-                    f"s.finished, COUNT(st.id), COALESCE(SUM({HELD}), 0) FROM sessions s "
+                    f"s.finished, COUNT(st.id), COALESCE(SUM({HELD}), 0), s.needs FROM sessions s "
                     "LEFT JOIN steps st ON st.session_id = s.id GROUP BY s.id "
                     "ORDER BY s.started_at DESC, s.id DESC"
                     + (f" LIMIT {int(limit)}" if limit else "")
@@ -503,8 +504,9 @@ class Store:
                 held(total),
                 ratings.get(sid, {}).get("before", {}),
                 ratings.get(sid, {}).get("after", {}),
+                run_of(needs),
             )
-            for sid, uid, started, ended, routine, planned, finished, steps, total in rows
+            for sid, uid, started, ended, routine, planned, finished, steps, total, needs in rows
         ]
 
     def area_seconds(self) -> dict[str, float]:
