@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -52,10 +53,24 @@ def history(ctx: click.Context, database: str | None, as_json: bool) -> None:
         return
     table = [
         [r["started_at"][:16].replace("T", " "), r["routine"], r["status"], str(r["steps"]),
-         unknot.clock(r["held_seconds"]), r["id"][:8]]
+         unknot.clock(r["held_seconds"]), after_run(r["run"]), r["id"][:8]]
         for r in rows
     ]  # fmt: skip
-    print_table(["When (UTC)", "Routine", "Status", "Steps", "Held", "Id"], table)
+    print_table(["When (UTC)", "Routine", "Status", "Steps", "Held", "After", "Id"], table)
+
+
+def after_run(run: dict[str, Any] | None) -> str:
+    """The run a session followed, in a few characters: "16.1 km, 262 m up"."""
+    if not run:
+        return ""
+    distance = run.get("distance_m")
+    said = f"{distance / 1000:.1f} km" if isinstance(distance, int | float) else "a run"
+    if run.get("sport") not in (None, "running"):
+        said += f" {str(run['sport'])[:12]}"
+    climb = run.get("ascent_m")
+    if isinstance(climb, int | float) and climb >= 50:
+        said += f", {climb:.0f} m up"
+    return said
 
 
 @history.command("forget")
@@ -151,3 +166,13 @@ def stats(database: str | None, plot_path: str | None, as_json: bool) -> None:
         click.echo(f"Stretched most: {most}. Least: {least}.")
     for area, t in data["tightness"].items():
         click.echo(f"  {area}: {t['before']} before, {t['after']} after ({t['sessions']} sessions)")
+    runs = data["after_runs"]
+    if runs["sessions"]:
+        click.echo(
+            f"After runs: {runs['sessions']} sessions after {runs['runs']} runs ({runs['km']} km)."
+        )
+        for r in runs["recent"]:
+            click.echo(
+                f"  {r['started_at'][:10]}: {after_run(r['run'])}, then {r['routine']} "
+                f"({unknot.clock(r['held_seconds'])} held)"
+            )

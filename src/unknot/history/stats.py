@@ -51,6 +51,7 @@ def stats(store: Store, today: date | None = None) -> dict[str, Any]:
     for entry in tightness.values():
         entry["before"] = round(entry["before"] / entry["sessions"], 2)
         entry["after"] = round(entry["after"] / entry["sessions"], 2)
+    runs = _runs(sessions)
     return {
         "sessions": len(sessions),
         "finished": sum(s.status == "finished" for s in sessions),
@@ -60,4 +61,30 @@ def stats(store: Store, today: date | None = None) -> dict[str, Any]:
         "areas_most": [{"area": a, "minutes": round(s / 60, 1)} for a, s in ranked[:3]],
         "areas_least": [{"area": a, "minutes": round(s / 60, 1)} for a, s in ranked[-3:][::-1]],
         "tightness": dict(sorted(tightness.items())),
+        "after_runs": runs,
     }
+
+
+def _runs(sessions: Iterable[Any]) -> dict[str, Any]:
+    """The sessions done after a run read with `unknot after`: how many, over how many runs and
+    kilometres, and the last few side by side with what was done."""
+    seen: set[tuple[Any, Any]] = set()
+    km = 0.0
+    count = 0
+    recent: list[dict[str, Any]] = []
+    for session in sessions:  # newest first
+        run = session.run
+        if not run:
+            continue
+        count += 1
+        key = (run.get("start"), run.get("distance_m"))
+        distance = run.get("distance_m")
+        if key not in seen:
+            seen.add(key)
+            km += distance / 1000 if isinstance(distance, int | float) else 0
+        if len(recent) < 5:
+            recent.append({
+                "started_at": session.started_at.isoformat(), "routine": session.routine,
+                "held_seconds": round(session.held_seconds, 1), "run": run,
+            })  # fmt: skip
+    return {"sessions": count, "runs": len(seen), "km": round(km, 1), "recent": recent}
