@@ -75,6 +75,7 @@ if TYPE_CHECKING:
     from unknot.runs.advice import advise as advise
     from unknot.runs.exports import is_bulk as is_bulk
     from unknot.runs.reading import latest_run as latest_run
+    from unknot.runs.reading import past_runs as past_runs
     from unknot.runs.reading import read_run as read_run
     from unknot.runs.reading import read_run_data as read_run_data
     from unknot.runs.reading import recent_runs as recent_runs
@@ -126,6 +127,7 @@ _API: dict[str, tuple[str, str]] = {
     "read_run_data": ("unknot.runs.reading", "read_run_data"),
     "latest_run": ("unknot.runs.reading", "latest_run"),
     "recent_runs": ("unknot.runs.reading", "recent_runs"),
+    "past_runs": ("unknot.runs.reading", "past_runs"),
     "is_bulk": ("unknot.runs.exports", "is_bulk"),
     "Advice": ("unknot.runs.advice", "Advice"),
     "advise": ("unknot.runs.advice", "advise"),
@@ -237,6 +239,7 @@ __all__ = [
     "open_sink",
     "parse_number",
     "parse_ratings",
+    "past_runs",
     "plot_history",
     "poses",
     "read_export",

@@ -21,7 +21,6 @@ from unknot.cli.options import (
 )
 
 HR_MAX = (100, 240)  # a person's maximum heart rate, bpm
-PAST_RUNS = 200  # sessions looked back over for the runner's usual pace
 
 
 @click.command(cls=Command)
@@ -70,14 +69,15 @@ def after(
         return
     run, notes = unknot.latest_run(path, hr_max=hr_max)
     _notes(notes)
-    past = _past_runs(database)
+    try:
+        past = unknot.past_runs(unknot.Store(database))
+    except unknot.UnknotError:  # no history to compare with: the effort is judged without it
+        past = []
     minutes = unknot.parse_number(needs.get("minutes"), "minutes", unknot.MINUTES, "minutes")
     advice = unknot.advise(run, past, hr_max=hr_max or run.hr_max, minutes=minutes)
-    chosen = dict(needs)
-    chosen["tight"] = (*advice.tight_words(), *needs["tight"])  # the runner's own words win
-    chosen["extra"] = (*advice.extra, *needs["extra"])
-    chosen["minutes"] = advice.minutes
-    chosen["level"] = needs["level"] or advice.level
+    chosen = needs | advice.choices(
+        tight=needs["tight"], extra=needs["extra"], minutes=minutes, level=needs["level"]
+    )
     plan = unknot.fit(
         unknot.routine(advice.routine),
         unknot.read_needs(**{k: chosen[k] for k in NEEDS_OPTIONS}),
@@ -104,48 +104,13 @@ def after(
 
 
 def _say_run(run: unknot.Run, advice: unknot.Advice) -> None:
-    click.echo(_run_line(run))
+    click.echo(run.sentence())
     for note in run.notes:
         click.echo(f"  (the file: {note})")
     click.echo("Today, because:")
     for _, why in advice.reasons:
         click.echo(f"  - {why[:1].upper()}{why[1:]}.")
     click.echo()
-
-
-def _run_line(run: unknot.Run) -> str:
-    what = {None: "Run", "running": "Run"}.get(run.sport, (run.sport or "").capitalize())
-    if run.treadmill:
-        what = "Treadmill run"
-    parts = [f"{what} {_when(run)}: {_km(run)} in {unknot.clock(run.moving_s or 0)}"]
-    if run.pace_s_per_km and run.is_run:
-        parts[0] += f" ({_pace(run)} a km)"
-    if run.ascent_m is not None and not run.treadmill:
-        parts.append(f"climbed {run.ascent_m:.0f} m")
-    if run.heart_rate:
-        top = f", max {run.max_heart_rate:.0f}" if run.max_heart_rate else ""
-        parts.append(f"heart rate {run.heart_rate:.0f}{top}")
-    if run.cadence_spm:
-        unit = "steps" if run.is_run else "revolutions"
-        parts.append(f"{run.cadence_spm:.0f} {unit} a minute")
-    return ", ".join(parts) + "."
-
-
-def _past_runs(database: str | None) -> list[unknot.Run]:
-    """The runs sessions were done after, from the history (none if it cannot be read)."""
-    try:
-        sessions = unknot.Store(database).sessions(limit=PAST_RUNS)
-    except unknot.UnknotError:
-        return []
-    seen: set[Any] = set()
-    runs = []
-    for session in sessions:
-        run = unknot.run_from_json(session.run)
-        if run is None or (run.start, run.distance_m) in seen:
-            continue
-        seen.add((run.start, run.distance_m))
-        runs.append(run)
-    return runs
 
 
 def _notes(notes: list[str]) -> None:

@@ -36,6 +36,23 @@ class Advice(NamedTuple):
         """The weights as --tight takes them: ["calves:2", "quads:2"]."""
         return [f"{area}:{weight}" for area, weight in self.tight.items()]
 
+    def choices(
+        self,
+        *,
+        tight: Iterable[str] = (),
+        extra: Iterable[str] = (),
+        minutes: str | float | None = None,
+        level: str | None = None,
+    ) -> dict[str, Any]:
+        """The needs to plan with, as `read_needs` takes them: the advice's, with what the
+        runner said on top (their weights win, their level wins, their minutes cap)."""
+        return {
+            "tight": (*self.tight_words(), *tight),
+            "extra": tuple(dict.fromkeys((*self.extra, *extra))),
+            "minutes": self.minutes if self.minutes is not None else (minutes or None),
+            "level": level or self.level,
+        }
+
     def to_json(self) -> dict[str, Any]:
         return {
             "routine": self.routine, "tight": self.tight, "with": list(self.extra),

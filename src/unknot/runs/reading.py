@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from unknot.errors import UnknotError
 from unknot.runs import exports
 from unknot.runs.formats import read_data, read_file
-from unknot.runs.summary import Run, summarize
+from unknot.runs.summary import Run, run_from_json, summarize
+
+if TYPE_CHECKING:
+    from unknot.history.store import Store
 
 LISTED = 10  # `unknot after --list`
 READ_AHEAD = 5  # files read past the ones wanted, in case an export's order is not the runs'
@@ -64,3 +68,21 @@ def recent_runs(
         )
     runs.sort(key=lambda r: r.start.timestamp() if r.start else 0, reverse=True)
     return runs[:count], notes
+
+
+def past_runs(store: Store, sessions: int = 200) -> list[Run]:
+    """The runs the last `sessions` sessions followed, each once (none if the history cannot
+    be read): what a run's pace is compared with."""
+    try:
+        kept = store.sessions(limit=sessions)
+    except UnknotError:
+        return []
+    seen: set[Any] = set()
+    runs = []
+    for session in kept:
+        run = run_from_json(session.run)
+        if run is None or (run.start, run.distance_m) in seen:
+            continue
+        seen.add((run.start, run.distance_m))
+        runs.append(run)
+    return runs

@@ -20,8 +20,10 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from unknot.runs.activity import Activity, Floats
+from unknot.words import clock
 
 STOP_SPEED = 0.894  # m/s (2 mph): below it, a runner is stopped
 MOVING_WINDOW_S = 5.0
@@ -65,6 +67,27 @@ class Run(NamedTuple):
         if not self.distance_m or not self.moving_s or self.distance_m < 100:
             return None
         return self.moving_s / (self.distance_m / 1000)
+
+    def sentence(self) -> str:
+        """The run in one line, as a runner's watch would sum it up."""
+        what = "Run" if self.is_run else (self.sport or "").capitalize()
+        if self.treadmill:
+            what = "Treadmill run"
+        when = self.start.astimezone().strftime("%a %d %b %Y %H:%M") if self.start else ""
+        line = f"{what}{' ' + when if when else ''}: {(self.distance_m or 0) / 1000:.1f} km"
+        line += f" in {clock(self.moving_s or 0)}"
+        if self.pace_s_per_km and self.is_run:
+            line += f" ({clock(self.pace_s_per_km)} a km)"
+        parts = [line]
+        if self.ascent_m is not None and not self.treadmill:
+            parts.append(f"climbed {self.ascent_m:.0f} m")
+        if self.heart_rate:
+            top = f", max {self.max_heart_rate:.0f}" if self.max_heart_rate else ""
+            parts.append(f"heart rate {self.heart_rate:.0f}{top}")
+        if self.cadence_spm:
+            unit = "steps" if self.is_run else "revolutions"
+            parts.append(f"{self.cadence_spm:.0f} {unit} a minute")
+        return ", ".join(parts) + "."
 
     def to_json(self) -> dict[str, Any]:
         data = self._asdict()
@@ -140,14 +163,22 @@ def _distance(activity: Activity) -> tuple[float | None, str]:
         steps = np.diff(values)
         return float(steps[steps > 0].sum()), "the recorded distance"  # a reset adds nothing
     path = _path_steps(activity)
-    if path is None:
+    times = activity.stream("time")
+    if path is None or times is None:
         return None, ""
-    return float(np.nansum(path)), "the positions"
+    moving = _moving_steps(activity)
+    if moving is not None:  # a GPS fix wanders while standing: those steps are not distance
+        path = np.where(moving[1], path, 0.0)
+    return float(np.nansum(path)), "the positions, averaged over 5 s, while moving"
 
 
 def _path_steps(activity: Activity) -> Floats | None:
-    """Metres between each sample and the one before (haversine), NaN where one lacks a fix."""
-    lat, lon = activity.stream("lat"), activity.stream("lon")
+    """Metres between each sample and the one before (haversine) along the positions averaged
+    over MOVING_WINDOW_S: the fix's jitter, summed raw, adds a few per cent to a run."""
+    times, lat, lon = activity.stream("time"), activity.stream("lat"), activity.stream("lon")
+    if times is None or lat is None or lon is None:
+        return None
+    lat, lon = _smoothed(times, lat, MOVING_WINDOW_S), _smoothed(times, lon, MOVING_WINDOW_S)
     if lat is None or lon is None:
         return None
     phi, lam = np.radians(lat), np.radians(lon)
@@ -157,41 +188,53 @@ def _path_steps(activity: Activity) -> Floats | None:
     return steps
 
 
-def _cumulative(activity: Activity) -> Floats | None:
-    """Distance covered by each sample, from the recorded stream or else the positions."""
-    recorded = activity.stream("distance")
-    if recorded is not None:
-        filled = _fill(recorded)
-        return np.maximum.accumulate(filled) if filled is not None else None
-    steps = _path_steps(activity)
-    if steps is None:
+def _moving_steps(activity: Activity) -> tuple[Floats, npt.NDArray[np.bool_], str] | None:
+    """Each step between samples: its seconds, whether it was moving, and by which rule. The
+    speed is over the window ending at the step (or over the step, when that is longer): from
+    the recorded distance, else the straight-line displacement of the positions (a standing
+    runner's wandering fix goes nowhere), else the recorded speed."""
+    times = activity.stream("time")
+    if times is None or len(times) < 2:
         return None
-    return np.concatenate(([0.0], np.cumsum(np.nan_to_num(steps))))
+    dt = np.diff(times)
+    back_times = times[1:] - MOVING_WINDOW_S
+    window = np.maximum(np.minimum(times[1:] - times[0], MOVING_WINDOW_S), dt)
+    long_step = dt >= MOVING_WINDOW_S
+    recorded = activity.stream("distance")
+    lat, lon = activity.stream("lat"), activity.stream("lon")
+    if recorded is not None and (filled := _fill(recorded)) is not None:
+        covered = np.maximum.accumulate(filled)
+        back = np.interp(back_times, times, covered)
+        speed = np.where(
+            long_step, np.diff(covered) / np.maximum(dt, 1e-9), (covered[1:] - back) / window
+        )
+        rule = "distance over 5 s against 0.894 m/s"
+    elif lat is not None and lon is not None and (y := _fill(lat)) is not None:
+        x = _fill(lon)
+        assert x is not None  # a fix has both
+        metres_lat = np.radians(1) * EARTH_RADIUS_M
+        metres_lon = metres_lat * np.cos(np.radians(float(np.nanmean(y))))
+        east, north = x * metres_lon, y * metres_lat
+        reach = np.where(long_step[:, None], np.stack([east[:-1], north[:-1]], 1),
+                         np.stack([np.interp(back_times, times, east),
+                                   np.interp(back_times, times, north)], 1))  # fmt: skip
+        moved = np.hypot(east[1:] - reach[:, 0], north[1:] - reach[:, 1])
+        speed = moved / np.where(long_step, np.maximum(dt, 1e-9), window)
+        rule = "displacement over 5 s against 0.894 m/s"
+    elif (recorded_speed := activity.stream("speed")) is not None:
+        smooth = _smoothed(times, recorded_speed, MOVING_WINDOW_S)
+        speed = np.nan_to_num(recorded_speed if smooth is None else smooth)[1:]
+        rule = "recorded speed over 5 s against 0.894 m/s"
+    else:
+        return None
+    return dt, (speed >= STOP_SPEED) & (dt <= LONGEST_GAP_S), rule
 
 
 def _moving(activity: Activity) -> tuple[float | None, str]:
-    times = activity.stream("time")
-    covered = _cumulative(activity)
-    if times is None or len(times) < 2:
+    steps = _moving_steps(activity)
+    if steps is None:
         return None, ""
-    dt = np.diff(times)
-    if covered is not None:
-        # speed over the window ending at each sample (or over the step, if longer)
-        back = np.interp(times[1:] - MOVING_WINDOW_S, times, covered)
-        window = np.maximum(np.minimum(times[1:] - times[0], MOVING_WINDOW_S), dt)
-        step = np.maximum(dt, 1e-9)
-        speed = np.where(
-            dt >= MOVING_WINDOW_S, np.diff(covered) / step, (covered[1:] - back) / window
-        )
-        rule = "speed over 5 s against 0.894 m/s"
-    else:
-        recorded = activity.stream("speed")
-        if recorded is None:
-            return None, ""
-        smooth = _smoothed(times, recorded, MOVING_WINDOW_S)
-        speed = np.nan_to_num(recorded if smooth is None else smooth)[1:]
-        rule = "recorded speed over 5 s against 0.894 m/s"
-    moving = (speed >= STOP_SPEED) & (dt <= LONGEST_GAP_S)
+    dt, moving, rule = steps
     return float(dt[moving].sum()), rule
 
 
@@ -205,18 +248,43 @@ def _climbing(activity: Activity) -> tuple[float | None, float | None, str]:
     smooth = _smoothed(times, altitude, SMOOTHING_S)
     if smooth is None:
         return None, None, ""
-    smooth = smooth[~np.isnan(smooth)]
-    ascent = descent = 0.0
-    anchor = float(smooth[0])
-    for value in smooth[1:]:  # counted only once a change passes the threshold
-        change = float(value) - anchor
-        if change >= HYSTERESIS_M:
-            ascent += change
-            anchor = float(value)
-        elif change <= -HYSTERESIS_M:
-            descent -= change
-            anchor = float(value)
+    ascent, descent = _turns([float(v) for v in smooth[~np.isnan(smooth)]], HYSTERESIS_M)
     return ascent, descent, "altitude smoothed over 15 s, changes under 3 m ignored"
+
+
+def _turns(heights: list[float], threshold: float) -> tuple[float, float]:
+    """Ascent and descent between the turning points of `heights`: a turn counts once the way
+    back passes `threshold`, and each climb is measured from the low to the high it reached
+    (not from where the threshold was passed, which would lose it at every turn)."""
+    ascent = descent = 0.0
+    if not heights:
+        return ascent, descent
+    low = high = last = heights[0]  # `last`: the turning point the current leg began at
+    trend = 0  # 1 climbing, -1 descending, 0 not yet known
+    for value in heights[1:]:
+        if trend == 0:
+            low, high = min(low, value), max(high, value)
+            if value - low >= threshold:
+                trend, last, high = 1, low, value
+            elif high - value >= threshold:
+                trend, last, low = -1, high, value
+        elif trend == 1:
+            if value > high:
+                high = value
+            elif high - value >= threshold:
+                ascent += high - last
+                trend, last, low = -1, high, value
+        else:
+            if value < low:
+                low = value
+            elif value - low >= threshold:
+                descent += last - low
+                trend, last, high = 1, low, value
+    if trend == 1:
+        ascent += high - last
+    elif trend == -1:
+        descent += last - low
+    return ascent, descent
 
 
 def _heart(activity: Activity) -> tuple[float | None, float | None, str]:

@@ -33,8 +33,9 @@ from unknot.web import pages
 from unknot.web.assets import STATIC, Assets
 from unknot.web.caches import Library, figure_svg, move_svg
 from unknot.web.guard import AUTHORITY_PATH, Guard, Pairing, served_hosts
-from unknot.web.records import RecordsApi
+from unknot.web.records import RecordsApi, RefusedError
 from unknot.web.request import PlanRequest, said_on_the_page
+from unknot.web.uploads import KeptRuns, uploaded
 
 if TYPE_CHECKING:
     from unknot import Plan
@@ -72,6 +73,7 @@ class Site:
         self.recordings.on_notice = lambda line: print(
             f"unknot: {line}", file=sys.stderr, flush=True
         )
+        self.runs = KeptRuns()  # the runs read on the start page, for the sessions after them
         self.assets = Assets(STATIC)
         self.templates = pages.templates()
         self.templates.globals["static"] = self.assets.url
@@ -183,6 +185,35 @@ class Site:
             return PlainTextResponse("no such move", status_code=404)
         return _picture(request, drawn)
 
+    async def after(self, request: Request) -> Response:
+        """A run file from the phone: the run's figures, the session it calls for and why, and
+        the link to that plan (which records the session with the run)."""
+        try:
+            name, data = await uploaded(request)
+            found = await run_in_threadpool(self._advise, name, data)
+        except RefusedError as refused:
+            return self._refused(request, refused.line, refused.status)
+        except unknot.UnknotError as err:
+            return self._refused(request, said_on_the_page(err), 400)
+        if wants_json(request):
+            return JSONResponse(found)
+        return self.page("after.html", after=found, title="After your run")
+
+    def _advise(self, name: str, data: bytes) -> dict[str, Any]:
+        run = unknot.read_run_data(data, name)
+        past = pages.past_runs(self.recordings.store())
+        advice = unknot.advise(run, past, hr_max=run.hr_max)
+        token = self.runs.keep(data, run.to_json())
+        return pages.after_data(run, advice, token)
+
+    def _refused(self, request: Request, line: str, status: int) -> Response:
+        if wants_json(request):
+            return JSONResponse({"error": line}, status_code=status)
+        response = self.start(request, error=line, status=status)
+        if status in (408, 413):
+            response.headers["Connection"] = "close"  # the rest of the body is not read
+        return response
+
     def history(self, request: Request) -> Response:
         data = pages.history_data(self.recordings.store(), self.library.titles())
         if wants_json(request):
@@ -218,10 +249,12 @@ class Site:
 
     def routes(self) -> list[Route]:
         plan_page, play_page = self.with_plan(self.plan_page), self.with_plan(self.play_page)
-        records = RecordsApi(self.library, self.recordings)
+        records = RecordsApi(self.library, self.recordings, self.runs)
         return [
             Route("/", self.start),
             Route("/api/start", self.start),
+            Route("/after", self.after, methods=["POST"]),
+            Route("/api/after", self.after, methods=["POST"]),
             Route("/plan", plan_page),
             Route("/api/plan", plan_page),
             Route("/play", play_page),

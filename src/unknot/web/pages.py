@@ -183,6 +183,33 @@ def history_data(store: Store, titles: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def past_runs(store: Store) -> list[unknot.Run]:
+    return unknot.past_runs(store)
+
+
+def after_data(run: unknot.Run, advice: unknot.Advice, token: str) -> dict[str, Any]:
+    """A run read on the start page: its figures, the session it calls for, and why."""
+    from unknot.web.request import PlanRequest
+
+    chosen = advice.choices()
+    minutes = chosen["minutes"]
+    wanted = PlanRequest(
+        routine=advice.routine, tight=tuple(chosen["tight"]),
+        minutes=f"{minutes:g}" if minutes else "", level=chosen["level"] or "",
+        extra=tuple(chosen["extra"]), run=token,
+    )  # fmt: skip
+    return {
+        "run": run.to_json(),
+        "said": run.sentence(),
+        "notes": list(run.notes),
+        "is_run": run.is_run,
+        "advice": advice.to_json(),
+        "why": [why[:1].upper() + why[1:] + "." for _, why in advice.reasons],
+        "plan_url": f"/plan?{wanted.query()}",
+        "change_url": f"/?{wanted.query()}",
+    }
+
+
 def templates() -> Environment:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 

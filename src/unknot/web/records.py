@@ -23,6 +23,7 @@ from unknot.web.request import PlanRequest, said_on_the_page
 if TYPE_CHECKING:
     from unknot import Plan
     from unknot.web.caches import Library
+    from unknot.web.uploads import KeptRuns
 
 RECORD_BYTES = 16_384  # the player's largest record (the start, with ratings) is ~300 bytes
 BODY_SECONDS = 10.0  # a record's body must arrive within this (a phone sends it in one packet)
@@ -62,14 +63,14 @@ def _not_a_constant(name: str) -> Any:
     raise NotANumberError(f"{name} is not a JSON number")
 
 
-async def _body(request: Request) -> bytes:
-    """The body, read as it comes, never more than `RECORD_BYTES` of it (whatever
+async def read_body(request: Request, limit: int, too_large: str) -> bytes:
+    """The body, read as it comes, never more than `limit` bytes of it (whatever
     Content-Length says, or when there is none: a chunked body)."""
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > RECORD_BYTES:
-            raise RefusedError(f"a record is at most {RECORD_BYTES} bytes", 413)
+        if size > limit:
+            raise RefusedError(too_large, 413)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -91,9 +92,12 @@ def seconds(body: dict[str, Any], name: str, high: float) -> float:
 class RecordsApi:
     """`POST /api/sessions/{uid}/{what}`: a session's records from a browser."""
 
-    def __init__(self, library: Library, recordings: unknot.Recordings) -> None:
+    def __init__(
+        self, library: Library, recordings: unknot.Recordings, runs: KeptRuns | None = None
+    ) -> None:
         self.library = library
         self.recordings = recordings
+        self.runs = runs
         # The canonical query each session started with: its steps must name the same plan.
         self._queries: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()  # records are written from worker threads
@@ -112,7 +116,10 @@ class RecordsApi:
             if length.isdigit() and int(length) > RECORD_BYTES:
                 raise RefusedError(f"a record is at most {RECORD_BYTES} bytes", 413)
             try:
-                raw = await asyncio.wait_for(_body(request), BODY_SECONDS)
+                raw = await asyncio.wait_for(
+                    read_body(request, RECORD_BYTES, f"a record is at most {RECORD_BYTES} bytes"),
+                    BODY_SECONDS,
+                )
             except TimeoutError:
                 raise RefusedError(
                     f"the record took more than {BODY_SECONDS:g} s to arrive", 408
@@ -156,6 +163,13 @@ class RecordsApi:
         wanted = PlanRequest.from_query(parse_qsl(query))
         return wanted.query(), self.library.plan(wanted)
 
+    def _kept_needs(self, plan: Plan, query: str) -> dict[str, Any]:
+        """The needs kept with the session: the plan's, and the run it follows, when known."""
+        needs = plan.needs.to_record()
+        token = PlanRequest.from_query(parse_qsl(query)).run
+        run = self.runs.get(token) if self.runs is not None and token else None
+        return needs | {"run": run} if run else needs
+
     def record(self, uid: str, what: str, body: dict[str, Any]) -> None:
         if what == "start":
             self._start(uid, body)
@@ -177,7 +191,7 @@ class RecordsApi:
             known = self._queries.get(uid)
             if known is not None and known != query:
                 raise RefusedError(f"session {uid} was started with another plan", 409)
-            self.recordings.start(uid, plan.timeline, plan.needs.to_record(), before)
+            self.recordings.start(uid, plan.timeline, self._kept_needs(plan, query), before)
             self._remember(uid, query)
 
     def _step(self, uid: str, body: dict[str, Any]) -> None:
@@ -209,7 +223,11 @@ class RecordsApi:
             ours = (timeline.routine.name, _plain(plan.needs.to_record()), timeline.total)
             if (
                 not kept
-                or (kept[0]["routine"], _plain(kept[0]["needs"]), kept[0]["planned_seconds"])
+                or (
+                    kept[0]["routine"],
+                    _plain(_without_run(kept[0]["needs"])),
+                    kept[0]["planned_seconds"],
+                )
                 != ours
             ):
                 raise RefusedError(f"this step is not of the plan session {uid} was started with")
@@ -223,6 +241,10 @@ class RecordsApi:
         self._queries.move_to_end(uid)
         while len(self._queries) > SESSIONS_KEPT:
             self._queries.popitem(last=False)
+
+
+def _without_run(needs: Any) -> Any:
+    return {k: v for k, v in needs.items() if k != "run"} if isinstance(needs, dict) else needs
 
 
 def _plain(data: Any) -> str:

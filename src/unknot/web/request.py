@@ -10,6 +10,7 @@ import unknot
 
 PLAN_FIELDS = (
     "routine", "tight", "minutes", "skip", "avoid", "level", "hold", "first_side", "with", "props",
+    "run",
 )  # fmt: skip
 # Fields that may be given more than once, or comma-separated.
 REPEATED = ("tight", "skip", "avoid", "with", "props")
@@ -25,6 +26,15 @@ FIELD_LABELS = {
     "first_side": "First side", "avoid": "Be careful of", "skip": "Leave out poses",
     "props": "Props you have",
 }  # fmt: skip
+
+
+def _run_token(value: str) -> str:
+    if value and not (len(value) <= 32 and all(c in "0123456789abcdef" for c in value)):
+        raise unknot.UnknotError(
+            f"{value[:20]!r} is not a run's token", field="run",
+            expected="the link the page made after reading a run file",
+        )  # fmt: skip
+    return value
 
 
 def said_on_the_page(err: unknot.UnknotError) -> str:
@@ -46,6 +56,7 @@ class PlanRequest(NamedTuple):
     first_side: str = ""
     extra: tuple[str, ...] = ()
     props: tuple[str, ...] = ()
+    run: str = ""  # the run read on the start page the session follows (`uploads.KeptRuns`)
 
     @classmethod
     def from_query(cls, pairs: list[tuple[str, str]]) -> PlanRequest:
@@ -80,6 +91,7 @@ class PlanRequest(NamedTuple):
             first_side=single.get("first_side", ""),
             extra=tuple(values.get("with", ())),
             props=tuple(values.get("props", ())),
+            run=_run_token(single.get("run", "")),
         )
 
     def query(self) -> str:
@@ -94,6 +106,7 @@ class PlanRequest(NamedTuple):
         pairs += [("first_side", self.first_side)] if self.first_side else []
         pairs += [("with", t) for t in self.extra]
         pairs += [("props", t) for t in self.props]
+        pairs += [("run", self.run)] if self.run else []
         return urlencode(pairs)
 
     def needs(self, extra: tuple[str, ...]) -> unknot.Needs:
