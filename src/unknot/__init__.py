@@ -94,6 +94,7 @@ if TYPE_CHECKING:
     from unknot.sound.voice import voice as voice
     from unknot.words import clock as clock
     from unknot.words import countdown as countdown
+    from unknot.words import duration as duration
     from unknot.yamlfile import read_text as read_text
 
 # name -> (module, name there). The names differ from the subpackages' (`poses`, not
@@ -180,6 +181,7 @@ _API: dict[str, tuple[str, str]] = {
     "save": ("unknot.files", "save"),
     "clock": ("unknot.words", "clock"),
     "countdown": ("unknot.words", "countdown"),
+    "duration": ("unknot.words", "duration"),
     "read_text": ("unknot.yamlfile", "read_text"),
 }
 
@@ -222,6 +224,7 @@ __all__ = [
     "clock",
     "countdown",
     "data_dir",
+    "duration",
     "encoded_audio",
     "entry_clips",
     "every_figure",

@@ -9,6 +9,14 @@ def clock(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
+def duration(seconds: float) -> str:
+    """A long time as a watch shows it: 5375 -> '1:29:35'; under an hour, as `clock`."""
+    whole = max(0, round(seconds))
+    if whole < 3600:
+        return clock(whole)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
 def countdown(seconds: float) -> str:
     """Seconds left as 'm:ss', rounded up, as a countdown reads (0.2 s left shows 0:01)."""
     return clock(max(0, -(-seconds // 1)))

@@ -62,7 +62,7 @@ def after(
             return
         print_table(
             ["When", "Distance", "Time", "Pace", "Climb", "File"],
-            [[_when(r), _km(r), unknot.clock(r.moving_s or 0), _pace(r), _climb(r), r.source]
+            [[_when(r), _km(r), unknot.duration(r.moving_s or 0), _pace(r), _climb(r), r.source]
              for r in runs],
             f"The last {len(runs)} runs in {path.name}",
         )  # fmt: skip

@@ -17,7 +17,7 @@ import yaml
 
 from unknot.files import DATA
 from unknot.runs.summary import Run
-from unknot.words import clock
+from unknot.words import clock, duration
 
 GENTLE_LEVEL = "beginner"  # `level: gentle`: the catalog's gentlest substitutes
 SPORT_WORDS = {"cycling": "A ride", "swimming": "A swim", "walking": "A walk", "hiking": "A hike"}
@@ -147,7 +147,7 @@ def _words(run: Run, figures: Mapping[str, Any], effort_reason: str) -> dict[str
     sport = figures["sport"]
     return {
         "km": f"{figures['km']:.1f}",
-        "moving": clock(figures["moving_minutes"] * 60),
+        "moving": duration(figures["moving_minutes"] * 60),
         "climb_m": f"{figures['climb_m']:.0f}",
         "climb_per_km": f"{figures['climb_per_km']:.0f}",
         "descent_m": f"{figures['descent_m']:.0f}",

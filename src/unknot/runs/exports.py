@@ -43,6 +43,10 @@ STRAVA_RUNS = {
 }  # fmt: skip
 
 
+class UnsafeExportError(UnknotError):
+    """An export refused whole: not one of its files is read."""
+
+
 class Member(NamedTuple):
     """One activity file found in an export, not yet read."""
 
@@ -53,15 +57,17 @@ class Member(NamedTuple):
 
 
 def is_bulk(path: Path) -> bool:
-    """A folder or a zip archive: many activities, not one."""
+    """A folder or a zip archive: many activities, not one. Looked at without opening
+    anything but a regular file (opening a named pipe waits for a writer)."""
     try:
-        if path.is_dir():
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
             return True
+        if not stat.S_ISREG(mode):
+            return False
         with path.open("rb") as file:
-            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-                return False
             return file.read(4) in (b"PK\x03\x04", b"PK\x05\x06")
-    except OSError:
+    except (OSError, ValueError):
         return False
 
 
@@ -129,7 +135,7 @@ def _archive(
 ) -> Iterator[Member]:
     infos = archive.infolist()
     if len(infos) > MAX_MEMBERS:
-        raise UnknotError(
+        raise UnsafeExportError(
             f"holds {len(infos):,} files, more than any export", where=where,
             expected=f"an export of at most {MAX_MEMBERS:,} files",
         )  # fmt: skip
@@ -143,7 +149,7 @@ def _archive(
         if info.is_dir():
             continue
         if _climbs_out(name):
-            raise UnknotError(
+            raise UnsafeExportError(
                 f"holds a file named {name[:80]!r}, which climbs out of the archive",
                 where=where, expected="an export as Strava or Garmin writes it",
             )  # fmt: skip
@@ -151,7 +157,7 @@ def _archive(
         inside = f"{where}!{name}"
         if lower.endswith(".zip"):
             if depth >= MAX_DEPTH:
-                raise UnknotError(
+                raise UnsafeExportError(
                     f"nests zip archives more than {MAX_DEPTH} deep (at {name[:80]})",
                     where=where, expected="an export as Strava or Garmin writes it",
                 )  # fmt: skip
@@ -188,7 +194,7 @@ def _member_bytes(
                 size += len(chunk)
                 budget[0] -= len(chunk)
                 if size > limit or budget[0] < 0:
-                    raise UnknotError(
+                    raise UnsafeExportError(
                         f"{info.filename[:80]} unpacks to more than "
                         f"{min(limit, MAX_TOTAL_BYTES) >> 20} MB", where=where,
                         expected="an export as Strava or Garmin writes it, not a zip bomb",

@@ -8,6 +8,7 @@ missing is passed over (fitdecode reads it as unknown bytes)."""
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,8 @@ SESSION_TOTALS = {
     "avg_heart_rate": "heart_rate", "max_heart_rate": "max_heart_rate",
 }  # fmt: skip
 SUMMED = ("distance", "timer", "elapsed", "ascent", "descent")
+# What fitdecode raises from inside when a byte it reads is damaged (a size, a type, a value)
+DAMAGE = (ValueError, TypeError, KeyError, IndexError, struct.error, ArithmeticError, UnicodeError)
 
 
 def read(data: bytes, where: str) -> Activity:
@@ -89,13 +92,22 @@ def _read(data: bytes, where: str, check: Any) -> Activity:
                 where=where, expected="an activity file from a watch: .fit, .gpx or .tcx",
             ) from None  # fmt: skip
         activity.notes.append(_cut_note(columns))
-    except (fitdecode.FitEOFError, fitdecode.FitParseError, fitdecode.FitError, EOFError) as err:
+    except (fitdecode.FitEOFError, EOFError) as err:
         if not len(columns) and not sessions:
             raise UnknotError(
-                f"could not be read as FIT ({_first_line(err)})", where=where,
+                f"ends before its first record ({_first_line(err)})", where=where,
                 expected="a whole activity file from a watch",
             ) from None  # fmt: skip
         activity.notes.append(_cut_note(columns))
+    except (fitdecode.FitError, *DAMAGE) as err:  # fitdecode tripping over damaged bytes
+        if not len(columns) and not sessions:
+            raise UnknotError(
+                f"is damaged and could not be read as FIT ({_first_line(err)})", where=where,
+                expected="an undamaged activity file from a watch",
+            ) from None  # fmt: skip
+        activity.notes.append(
+            f"the file is damaged after its first {len(columns):,} samples: kept those"
+        )
     if kinds and "activity" not in kinds:
         raise UnknotError(
             f"is a FIT {kinds[0] or 'settings'} file, not a recorded activity",
@@ -146,7 +158,7 @@ def _sessions(activity: Activity, sessions: list[dict[str, Any]]) -> None:
     multisport file: the run of a triathlon)."""
     if not sessions:
         return
-    longest = max(sessions, key=lambda s: float(s.get("total_elapsed_time") or 0))
+    longest = max(sessions, key=lambda s: _number(s.get("total_elapsed_time")))
     sport = longest.get("sport")
     chosen = [s for s in sessions if s.get("sport") == sport]
     activity.sport = sport_name(sport) or activity.sport
@@ -172,6 +184,10 @@ def _sessions(activity: Activity, sessions: list[dict[str, Any]]) -> None:
         # FIT keeps a run's cadence per foot (strides a minute); runners count steps
         steps = 2 if activity.sport == "running" else 1
         activity.totals["cadence"] = (float(cadence) + float(fraction)) * steps
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0
 
 
 def _cut_note(columns: Columns) -> str:

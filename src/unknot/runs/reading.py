@@ -52,6 +52,8 @@ def recent_runs(
             continue
         try:
             run = summarize(read_data(member.read(), member.where), member.where, hr_max)
+        except exports.UnsafeExportError:
+            raise
         except UnknotError as err:
             if "not a recorded activity" not in err.what:  # a watch's settings files, say
                 notes.append(err.line())

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from unknot.runs.activity import Activity, Floats
-from unknot.words import clock
+from unknot.words import clock, duration
 
 STOP_SPEED = 0.894  # m/s (2 mph): below it, a runner is stopped
 MOVING_WINDOW_S = 5.0
@@ -32,6 +32,7 @@ HYSTERESIS_M = 3.0
 LONGEST_GAP_S = 3600.0  # a sample an hour after the last: the watch was not recording between
 EARTH_RADIUS_M = 6_371_008.8
 PER_FOOT_BELOW = 120  # a run's cadence under this is counted per foot: no runner takes 120 steps
+SPORT_NOUNS = {"cycling": "Ride", "swimming": "Swim", "walking": "Walk", "hiking": "Hike"}
 # Heart-rate zones as fractions of the maximum: the common five-zone model.
 ZONES = (0.5, 0.6, 0.7, 0.8, 0.9)
 
@@ -70,12 +71,12 @@ class Run(NamedTuple):
 
     def sentence(self) -> str:
         """The run in one line, as a runner's watch would sum it up."""
-        what = "Run" if self.is_run else (self.sport or "").capitalize()
+        what = "Run" if self.is_run else SPORT_NOUNS.get(self.sport or "", str(self.sport).title())
         if self.treadmill:
             what = "Treadmill run"
         when = self.start.astimezone().strftime("%a %d %b %Y %H:%M") if self.start else ""
         line = f"{what}{' ' + when if when else ''}: {(self.distance_m or 0) / 1000:.1f} km"
-        line += f" in {clock(self.moving_s or 0)}"
+        line += f" in {duration(self.moving_s or 0)}"
         if self.pace_s_per_km and self.is_run:
             line += f" ({clock(self.pace_s_per_km)} a km)"
         parts = [line]
@@ -198,7 +199,8 @@ def _moving_steps(activity: Activity) -> tuple[Floats, npt.NDArray[np.bool_], st
         return None
     dt = np.diff(times)
     back_times = times[1:] - MOVING_WINDOW_S
-    window = np.maximum(np.minimum(times[1:] - times[0], MOVING_WINDOW_S), dt)
+    # at least a millisecond: two samples at one time (a device's repeat) move no one
+    window = np.maximum(np.maximum(np.minimum(times[1:] - times[0], MOVING_WINDOW_S), dt), 1e-3)
     long_step = dt >= MOVING_WINDOW_S
     recorded = activity.stream("distance")
     lat, lon = activity.stream("lat"), activity.stream("lon")

@@ -52,9 +52,11 @@ def _form_file(kind: str, body: bytes) -> tuple[str, bytes]:
         if part.get_param("name", header="content-disposition") != "run":
             continue
         data = part.get_payload(decode=True)
-        name = part.get_filename() or "run"
-        if not isinstance(data, bytes) or not data:
+        name = part.get_filename()
+        if not name:
             raise RefusedError("no run file was chosen; expected a .fit, .gpx or .tcx file")
+        if not isinstance(data, bytes):
+            data = b""  # an empty file chosen: the reader says so, in its words
         return name.replace("\\", "/").rsplit("/", 1)[-1][:200], data
     raise RefusedError("no run file was sent; expected a .fit, .gpx or .tcx file in 'run'")
 
