@@ -79,7 +79,7 @@ def test_the_table_covers_at_least_twenty_scenarios() -> None:
 
 
 @pytest.mark.parametrize("condition", list(vocabulary().conditions))
-@pytest.mark.parametrize("routine", ["after-long-run", "foam-rolling"])
+@pytest.mark.parametrize("routine", ["after-long-run", "easy-after-hard", "foam-rolling"])
 @pytest.mark.parametrize("minutes", [None, 4, 10, 25])
 def test_no_plan_for_any_condition_holds_a_pose_it_rules_out(
     condition: str, routine: str, minutes: int | None

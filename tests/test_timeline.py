@@ -179,6 +179,6 @@ def test_show_and_routines(run: Callable[..., Result]) -> None:
     shown = run("show", "after-long-run")
     assert shown.exit_code == 0 and "Seated Spinal Twist" in shown.stdout
     listed = json.loads(run("routines", "--json").stdout)
-    assert [r["name"] for r in listed] == ["after-long-run", "foam-rolling"]
+    assert [r["name"] for r in listed] == ["after-long-run", "easy-after-hard", "foam-rolling"]
     assert listed[0]["steps"] == STEPS and listed[0]["total_seconds"] == seed().total
     assert len(listed[0]["focus"]) == 4
