@@ -163,7 +163,8 @@ def test_an_empty_file(run: Callable[..., Result], write_routine: Callable[..., 
 def test_an_unknown_built_in_routine(run: Callable[..., Result]) -> None:
     assert one_line(run("plan", "after-lng-run")) == (
         "unknot: unknown routine 'after-lng-run' (did you mean 'after-long-run'?); "
-        "expected a built-in routine (after-long-run, foam-rolling) or a routine file path"
+        "expected a built-in routine (after-long-run, easy-after-hard, foam-rolling) or a routine "
+        "file path"
     )
 
 
