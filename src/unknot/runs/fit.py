@@ -55,6 +55,7 @@ def _read(data: bytes, where: str, check: Any) -> Activity:
     columns = Columns()
     sessions: list[dict[str, Any]] = []
     kinds: list[str] = []
+    layouts: dict[int, Any] = {}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # fitdecode warns of what we report ourselves
@@ -66,7 +67,7 @@ def _read(data: bytes, where: str, check: Any) -> Activity:
                     continue
                 name = frame.name
                 if name == "record":
-                    _record(frame, columns)
+                    _record(frame, columns, layouts)
                 elif name == "session":
                     sessions.append(_values(frame))
                 elif name == "file_id":
@@ -118,23 +119,39 @@ def _read(data: bytes, where: str, check: Any) -> Activity:
     return activity
 
 
-def _record(frame: Any, columns: Columns) -> None:
-    values: dict[str, Any] = {}
-    time = None
-    for fit_field in frame.fields:  # once over the fields: get_value would search each time
+def _layout(fields: list[Any]) -> tuple[int, list[tuple[int, str]]]:
+    """Where a record's fields are in its list: the timestamp's index, and (index, stream) for
+    the ones read, an enhanced (32-bit) field placed after its 16-bit twin so it wins."""
+    time = -1
+    found: list[tuple[int, str, bool]] = []
+    for index, fit_field in enumerate(fields):
         name = fit_field.name
         if name == "timestamp":
-            time = fit_field.value
-            continue
-        stream = RECORD_FIELDS.get(name)
-        value = fit_field.value
-        if stream is None or value is None or isinstance(value, tuple | str):
-            continue
-        if stream in values and not name.startswith("enhanced_"):
-            continue
-        values[stream] = value
+            time = index
+        elif name in RECORD_FIELDS:
+            found.append((index, RECORD_FIELDS[name], name.startswith("enhanced_")))
+    found.sort(key=lambda f: f[2])
+    return time, [(index, stream) for index, stream, _ in found]
+
+
+def _record(frame: Any, columns: Columns, layouts: dict[int, Any]) -> None:
+    # Reading a field's name costs a lookup through its definition; records of one definition
+    # lay their fields out alike, so where each is found is worked out once per definition.
+    fields = frame.fields
+    key = id(frame.def_mesg)
+    known = layouts.get(key)
+    if known is None or known[0] != len(fields):
+        known = (len(fields), *_layout(fields), frame.def_mesg)  # the definition kept alive
+        layouts[key] = known
+    _, time_at, wanted, _ = known
+    time = fields[time_at].value if time_at >= 0 else None
     if not isinstance(time, datetime):
         return
+    values: dict[str, Any] = {}
+    for index, stream in wanted:
+        value = fields[index].value
+        if value is not None and not isinstance(value, tuple | str):
+            values[stream] = value
     for axis in ("lat", "lon"):
         if axis in values:
             values[axis] *= SEMICIRCLE
