@@ -51,7 +51,8 @@ def recent_runs(
             others += 1
             continue
         try:
-            run = summarize(read_data(member.read(), member.where), member.where, hr_max)
+            data = member.read()
+            run = summarize(read_data(data, member.where), _shown(member.where), hr_max)
         except exports.UnsafeExportError:
             raise
         except UnknotError as err:
@@ -70,6 +71,11 @@ def recent_runs(
         )
     runs.sort(key=lambda r: r.start.timestamp() if r.start else 0, reverse=True)
     return runs[:count], notes
+
+
+def _shown(where: str) -> str:
+    """A file of an export as a person finds it there: activities/123.fit.gz, 2026-11-29.fit."""
+    return where.rsplit("!", 1)[1] if "!" in where else Path(where).name
 
 
 def past_runs(store: Store, sessions: int = 200) -> list[Run]:
