@@ -22,6 +22,11 @@ from typing import TYPE_CHECKING, Any
 from unknot.version import __version__
 
 if TYPE_CHECKING:
+    from unknot.articles.article import Article as Article
+    from unknot.articles.article import save_routine as save_routine
+    from unknot.articles.importing import import_article as import_article
+    from unknot.articles.importing import is_link as is_link
+    from unknot.articles.reading import read_article as read_article
     from unknot.catalog.areas import parse_ratings as parse_ratings
     from unknot.catalog.poses import Catalog as Catalog
     from unknot.catalog.poses import Pose as Pose
@@ -49,6 +54,7 @@ if TYPE_CHECKING:
     from unknot.history.store import UnreachableError as UnreachableError
     from unknot.history.transfer import export_text as export_text
     from unknot.history.transfer import read_export as read_export
+    from unknot.names import same_name as same_name
     from unknot.pictures.bodymap import svg as body_map_svg
     from unknot.pictures.card import card_html as card_html
     from unknot.pictures.card import card_pdf as card_pdf
@@ -95,11 +101,18 @@ if TYPE_CHECKING:
     from unknot.words import clock as clock
     from unknot.words import countdown as countdown
     from unknot.words import duration as duration
+    from unknot.words import shorten as shorten
     from unknot.yamlfile import read_text as read_text
 
 # name -> (module, name there). The names differ from the subpackages' (`poses`, not
 # `catalog`; `fit`, not `plan`), since importing a subpackage sets its name on this package.
 _API: dict[str, tuple[str, str]] = {
+    # routines found in articles
+    "Article": ("unknot.articles.article", "Article"),
+    "save_routine": ("unknot.articles.article", "save_routine"),
+    "import_article": ("unknot.articles.importing", "import_article"),
+    "is_link": ("unknot.articles.importing", "is_link"),
+    "read_article": ("unknot.articles.reading", "read_article"),
     # the catalog and its words
     "poses": ("unknot.catalog.poses", "catalog"),
     "Catalog": ("unknot.catalog.poses", "Catalog"),
@@ -182,6 +195,8 @@ _API: dict[str, tuple[str, str]] = {
     "clock": ("unknot.words", "clock"),
     "countdown": ("unknot.words", "countdown"),
     "duration": ("unknot.words", "duration"),
+    "shorten": ("unknot.words", "shorten"),
+    "same_name": ("unknot.names", "same_name"),
     "read_text": ("unknot.yamlfile", "read_text"),
 }
 
@@ -190,6 +205,7 @@ __all__ = [
     "MINUTES",
     "SPEED",
     "Advice",
+    "Article",
     "Catalog",
     "Entry",
     "Needs",
@@ -235,7 +251,9 @@ __all__ = [
     "fit",
     "gallery_html",
     "history_stats",
+    "import_article",
     "is_bulk",
+    "is_link",
     "latest_run",
     "load_routine",
     "move_figure_svg",
@@ -245,6 +263,7 @@ __all__ = [
     "past_runs",
     "plot_history",
     "poses",
+    "read_article",
     "read_export",
     "read_needs",
     "read_run",
@@ -254,7 +273,10 @@ __all__ = [
     "render_track",
     "routine",
     "run_from_json",
+    "same_name",
     "save",
+    "save_routine",
+    "shorten",
     "spoken_sentences",
     "summarize",
     "track_files",

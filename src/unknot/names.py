@@ -30,6 +30,11 @@ def key(name: str) -> str:
     return " ".join(w for w in words if w not in _FILLER_WORDS)
 
 
+def same_name(a: str, b: str) -> bool:
+    """Whether two names are written the same but for case, accents, punctuation and 'pose'."""
+    return key(a) == key(b)
+
+
 def slug(text: str) -> str:
     """A name as a file name: "Child's Pose" -> child-s-pose (a pose's data file and figure)."""
     return _NOT_ALNUM.sub("-", text.lower()).strip("-")

@@ -28,3 +28,11 @@ def quoted(text: str, limit: int = 24) -> str:
     if len(text) <= limit:
         return repr(text)
     return f"{text[: limit - 4]!r}... ({len(text):,} characters)"
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` on one line, cut at a word with an ellipsis when longer than `limit`."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + "\u2026"

@@ -28,6 +28,7 @@ COMMANDS = {
     "history": "history",
     "stats": "history",
     "after": "runs",
+    "import": "articles",
     "serve": "serve",
 }
 
@@ -42,7 +43,7 @@ class Cli(Group):
         if name not in COMMANDS:
             return None
         module = import_module(f"unknot.cli.{COMMANDS[name]}")
-        command: click.Command = getattr(module, name)
+        command: click.Command = getattr(module, name, None) or getattr(module, f"{name}_")
         return command
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
