@@ -60,7 +60,7 @@ def import_article(
         )
         return _read(extracted.text, extracted.title, page.url)
     path = Path(source)
-    data = read_bytes(path, what="article", max_bytes=MAX_FILE_BYTES)
+    data = read_bytes(path, what="text or HTML", max_bytes=MAX_FILE_BYTES)
     content_type = "text/html" if path.suffix.lower() in (".html", ".htm", ".xhtml") else ""
     extracted = page_text(data, content_type=content_type)
     return _read(extracted.text, extracted.title or "", str(path))

@@ -227,7 +227,12 @@ def _composite(text: str) -> list[tuple[str, str]]:
 
 def _title_of(lines: list[_Line]) -> str:
     first = lines[0].text if lines else ""
-    return first if 0 < len(first.split()) <= 20 and not first.endswith(".") else ""
+    if not 0 < len(first.split()) <= 20 or first.endswith("."):
+        return ""
+    # a first line that could be a step ("Quad stretch") is not taken for the title
+    parts = key(first).split()
+    about = len(parts) > MAX_NAME_WORDS or any(p in words().sections for p in parts)
+    return first if about else ""
 
 
 # -- step lines ----------------------------------------------------------------------------
@@ -423,7 +428,7 @@ def _read_structured(lines: list[_Line], heads: list[_Head | None], r: _Reading)
                 current.hold = holds_in(line.text)[0].hold
             continue
         if line.kind == "composite" and current is not None:
-            _split_composite(current, line, r)
+            current = _split_composite(current, line, r)
             continue
         if _ends_section(line):
             current = None
@@ -436,8 +441,12 @@ def _read_structured(lines: list[_Line], heads: list[_Head | None], r: _Reading)
             if lost is not None:
                 current = lost
                 continue
-        if _NUMBERED.match(line.text) and holds_in(line.text) and current.hold is not None:
-            r.unplaced.append(Unplaced(line.number, line.text))
+        if _NUMBERED.match(line.text) and current.number is not None:
+            # a numbered item with no name, among named ones: a step it could not name, unless
+            # it only gives the step before it the hold that step lacked ("hold Tree for 10")
+            held = any(holds_in(t) for _, t in current.body)
+            if held or not holds_in(line.text):
+                r.unplaced.append(Unplaced(line.number, line.text))
         current.body.append((line.number, line.text))
     for step in r.steps:
         _read_step(step, r)
@@ -517,10 +526,13 @@ def _lost_heading(line: _Line, current: _Step, r: _Reading) -> _Step | None:
     return None
 
 
-def _split_composite(current: _Step, line: _Line, r: _Reading) -> None:
+def _split_composite(current: _Step, line: _Line, r: _Reading) -> _Step:
     """ "5 minutes Childs Pose, 5 minutes Twist each side" after "Supported Childs Pose with
     Twist": the item was two held shapes, each its own step."""
     parts = _composite(line.text)
+    whole = f" {key(current.header)} "
+    if not all(f" {key(name).split()[0]} " in whole for _, name in parts if key(name)):
+        return current  # not this item's shapes
     index = r.steps.index(current)
     made = []
     for hold_text, name in parts:
@@ -535,8 +547,10 @@ def _split_composite(current: _Step, line: _Line, r: _Reading) -> None:
         step.hold = holds_in(hold_text)[0].hold if holds_in(hold_text) else None
         step.per_side = each
         made.append(step)
-    if made:
-        r.steps[index : index + 1] = made
+    if not made:
+        return current
+    r.steps[index : index + 1] = made
+    return made[-1]
 
 
 # -- prose articles ------------------------------------------------------------------------
@@ -786,7 +800,7 @@ def _read_step(step: _Step, r: _Reading) -> None:
 
 def _between_poses(sentence: str) -> bool:
     """ "back and forth between the two": between poses, not "between feet"."""
-    k = f" {key(sentence)} "
+    k = f" {' '.join(plain(w) for w in sentence.split())} "
     return any(f" {w} " in k for w in ("the two", "these two", "both", "them")) or bool(
         mentions(sentence)
     )
