@@ -361,3 +361,27 @@ def test_any_text_gives_a_valid_routine_or_none(lines: list[str]) -> None:
             pytest.fail(f"{err.line()}\n{article.routine_yaml()}")
     else:
         assert data["steps"] == []
+
+
+def test_prose_gives_each_pose_the_words_after_it() -> None:
+    text = (
+        "After my long run I rolled out my mat. I started in child's pose for a minute, then "
+        "moved into downward dog for ten breaths. Next I stepped into a low lunge on each side, "
+        "and finished lying in savasana for five minutes."
+    )
+    steps = read(text).steps
+    assert [(s.name, str(s.hold) if s.hold else None, s.stated_side) for s in steps] == [
+        ("Child's Pose", "60s", False),
+        ("Downward-Facing Dog", "10 breaths", False),
+        ("Low Crescent Lunge", None, True),
+        ("Savasana", "300s", False),
+    ]
+
+
+def test_nothing_after_the_comments_is_a_step() -> None:
+    text = (
+        "## Sphinx\nLie on your belly and hold for 1 minute.\n\n"
+        "## Child's Pose\nSit back on your heels for 1 minute.\n\n"
+        "Comments\nJane: I love doing Crow Pose and Wheel Pose after this!\n"
+    )
+    assert names(read(text)) == ["Sphinx", "Child's Pose"]

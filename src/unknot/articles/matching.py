@@ -48,13 +48,14 @@ class Words(NamedTuple):
     strong_verbs: frozenset[str]
     exercise_words: frozenset[str]
     imperative: frozenset[str]
+    after_article: tuple[str, ...]
 
 
 _FIELDS = (
         "guarded_qualifiers", "kept_qualifiers", "variant_words", "labels", "section_words",
         "from_words", "background_words", "leading_words", "setup_positions", "per_side_phrases",
         "repeat_words", "flow_phrases", "numbers", "sanskrit_endings", "not_pose_names",
-        "sentence_openers", "strong_verbs", "exercise_words", "imperative_words",
+        "sentence_openers", "strong_verbs", "exercise_words", "imperative_words", "after_article",
     )  # fmt: skip
 
 
@@ -88,6 +89,7 @@ def words() -> Words:
         strong_verbs=frozenset(strings("strong_verbs")),
         exercise_words=frozenset(strings("exercise_words")),
         imperative=frozenset(strings("imperative_words")),
+        after_article=strings("after_article"),
     )
 
 

@@ -162,7 +162,7 @@ def _lines(text: str) -> list[_Line]:
     blank = True
     i = 0
     while i < len(raw):
-        line = raw[i].strip()
+        line = re.sub(r"^#{1,6}\s+", "", raw[i].strip())  # a Markdown heading
         if not line:
             blank, i = True, i + 1
             continue
@@ -396,6 +396,8 @@ def _is_exercise_name(name: str) -> bool:
 def _read_structured(lines: list[_Line], heads: list[_Head | None], r: _Reading) -> None:
     current: _Step | None = None
     for index, (line, head) in enumerate(zip(lines, heads, strict=True)):
+        if _stops_reading(line.text):
+            break
         if head is not None and _caption(lines, heads, index, head, current):
             continue
         if head is not None and head.pose is None and not _custom_ok(lines, heads, index, head):
@@ -557,35 +559,73 @@ def _split_composite(current: _Step, line: _Line, r: _Reading) -> _Step:
 
 
 def _read_prose(lines: list[_Line], r: _Reading) -> None:
+    """Every pose a paragraph takes the body into is a step; the words after its name, up to the
+    next pose, are its own (its hold and sides), and the words before a paragraph's first pose
+    are that pose's too ("Stay here for ten breaths ... This lying variant of the pigeon pose")."""
     current: _Step | None = None
     for line in lines:
-        placed = False
+        if _stops_reading(line.text):
+            break
+        before: list[str] = []  # the line's words before its first new step
+        first: _Step | None = None
+        came_from = False  # a pose named only as where this line's step comes from
+        item = _NUMBERED.match(line.text)
         for sentence in _sentences(line.text):
+            cursor = 0
             for name, said, pose, confidence in _sentence_poses(sentence, structured=False):
+                at = sentence.find(said, cursor)
+                at = cursor if at < 0 else at
                 if current is not None and _same(current, pose, name) and not _reenters(sentence):
                     continue
+                _give(sentence[cursor:at], current if first else None, before, first is None, line)
                 current = _Step(name, said, line.number, confidence, pose, header=sentence)
                 current.source = "prose"
-                item = _NUMBERED.match(line.text)
                 current.number = int(item[1]) if item else None
-                current.body.append((line.number, line.text))
                 r.steps.append(current)
-                placed = True
+                if first is None:
+                    first = current
+                cursor = at
+            _give(sentence[cursor:], current if first else None, before, first is None, line)
             for inserted in _from_steps(sentence, r):
                 index = r.steps.index(current) if current in r.steps else len(r.steps)
                 r.steps.insert(index, inserted)
-                placed = True
-        if not placed:
+                came_from = True
+        text = " ".join(before)
+        if first is not None and text.strip():
+            first.body.insert(0, (line.number, text))
+        elif came_from and holds_in(text):  # the step after the pose it comes from, unnamed
+            r.unplaced.append(Unplaced(line.number, line.text))
+        elif first is None and text.strip():
             if current is not None:
-                current.body.append((line.number, line.text))
+                current.body.append((line.number, text))
             else:
-                r.globals.append((line.number, line.text))
-            if holds_in(line.text) and (
-                current is None or current.hold is not None or current.body[-1][0] != line.number
-            ):
-                r.unplaced.append(Unplaced(line.number, line.text))
+                r.globals.append((line.number, text))
+                if holds_in(text):
+                    r.unplaced.append(Unplaced(line.number, line.text))
     for step in r.steps:
         _read_step(step, r)
+
+
+def _give(text: str, step: _Step | None, before: list[str], first: bool, line: _Line) -> None:
+    """Words of a line go to the step named before them, or wait for the line's first step."""
+    if not text.strip():
+        return
+    if first or step is None:
+        before.append(text)
+    else:
+        step.body.append((line.number, text))
+
+
+def _stops_reading(text: str) -> bool:
+    """Comments, "related" links and the like come after the article: nothing there is a step."""
+    k = key(text.rstrip(":"))
+    return (
+        bool(k)
+        and len(k.split()) <= 5
+        and any(
+            k == m or k.startswith(f"{m} ") or k.endswith(f" {m}") for m in words().after_article
+        )
+    )
 
 
 def _same(step: _Step, pose: Pose | None, name: str) -> bool:
@@ -710,6 +750,9 @@ def _pose_phrase(phrase: str, w: Words) -> str | None:
         if p in w.not_names or p in _LINKS:
             break
         kept.insert(0, word)
+    if kept and kept[-1][:1].isupper():  # "I love doing Crow Pose": the name is the capitals
+        while kept and not kept[0][:1].isupper():
+            kept.pop(0)
     if not kept or len(kept) > 3:
         return None
     return " ".join(kept)
