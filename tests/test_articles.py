@@ -385,3 +385,96 @@ def test_nothing_after_the_comments_is_a_step() -> None:
         "Comments\nJane: I love doing Crow Pose and Wheel Pose after this!\n"
     )
     assert names(read(text)) == ["Sphinx", "Child's Pose"]
+
+
+# -- pages -----------------------------------------------------------------------------------
+
+PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Five stretches after a hill run |
+Trail Notes</title><script>alert('not run')</script></head><body>
+<nav><a href="/">Home</a> <a href="/yoga">Yoga poses for beginners</a></nav>
+<article><h1>Five stretches after a hill run</h1>
+<p>Hills load the calves and the fronts of the hips. I do these five on the grass when I get
+back, and they take about ten minutes.</p>
+<h2>1. Downward-Facing Dog</h2><p>Walk your hands forward and lift your hips. Pedal the heels
+for 5 breaths.</p>
+<h2>2. Low Lunge</h2><p>Step your right foot between your hands and lower the back knee.
+Hold for 30 seconds, then switch sides.</p>
+<h2>3. Step drop stretch</h2><p>Stand on a kerb and let one heel sink below it. Hold for 30
+seconds and repeat on the other leg.</p>
+<h2>4. Pigeon</h2><p>Bring one shin forward and fold over it for 1 minute on each side.</p>
+<h2>5. Savasana</h2><p>Lie on your back and rest for 3 minutes.</p>
+</article>
+<section class="comments"><h3>3 comments</h3><p>Sam: I add Wheel Pose and Crow Pose!</p></section>
+<footer>Related: Scorpion Pose for runners</footer></body></html>"""
+
+
+def _served(pages: dict[str, tuple[int, dict[str, str], bytes]]) -> Any:
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status, headers, body = pages.get(self.path, (404, {}, b"gone"))
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def _page_steps(article: unknot.Article) -> list[tuple[str, bool, str]]:
+    return [(s.name, s.per_side, str(s.hold)) for s in article.steps]
+
+
+EXPECTED_PAGE = [
+    ("Downward-Facing Dog", False, "5 breaths"),
+    ("Low Crescent Lunge", True, "30s"),
+    ("Step drop stretch", True, "30s"),
+    ("Pigeon", True, "60s"),
+    ("Savasana", False, "180s"),
+]
+
+
+def test_a_link_is_fetched_and_its_article_read_without_the_comments() -> None:
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    server = _served(
+        {
+            "/old": (301, {"Location": "/post"}, b""),
+            "/post": (200, html, PAGE.encode()),
+        }
+    )
+    try:
+        link = f"http://127.0.0.1:{server.server_address[1]}/old"
+        article = unknot.import_article(link, allow_private=True)
+    finally:
+        server.shutdown()
+    assert _page_steps(article) == EXPECTED_PAGE
+    assert article.source.endswith("/post")  # where the page was, after the redirect
+    assert article.title.startswith("Five stretches after a hill run")
+    assert yaml.safe_load(article.routine_yaml())["source"] == article.source
+
+
+def test_a_link_to_this_machine_is_refused_unless_a_test_allows_it() -> None:
+    with pytest.raises(unknot.UnknotError, match="loopback"):
+        unknot.import_article("http://127.0.0.1/post")
+
+
+def test_an_html_file(run: Any, tmp_path: Path) -> None:
+    page = tmp_path / "hills.html"
+    page.write_text(PAGE, encoding="utf-8")
+    out = tmp_path / "hills.yaml"
+    result = run("import", str(page), "-o", str(out), "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [s["name"] for s in data["steps"]] == [name for name, _, _ in EXPECTED_PAGE]
+    assert "alert" not in out.read_text(encoding="utf-8")
+    routine = unknot.load_routine(out)
+    assert [type(s).__name__ for s in routine.steps].count("PoseStep") == 5
