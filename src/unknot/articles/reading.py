@@ -39,7 +39,10 @@ MAX_NAME_WORDS = 7
 MAX_NAME_CHARS = 70
 NOTE_CHARS = 160
 
-_NUMBERED = re.compile(r"^\s*(?:step\s+)?(\d{1,2})\s*[.):]\s*(?=\S)(.*)$", re.IGNORECASE)
+_NUMBERED = re.compile(
+    r"^\s*(?:(?:step|pose|move|stretch|exercise|no\.?)\s*)?(\d{1,2})\s*(?:[.):]|\s[-\u2013])\s*(?=\S)(.*)$",
+    re.IGNORECASE,
+)
 _BULLET = re.compile(r"^\s*[-\u2022\u00b7*\u2013\u25aa\u25cf]\s+(.*)$")
 _LONE_BULLET = re.compile(r"^\s*[\u2022\u00b7*\u25aa\u25cf]\s*$")
 _NAME_BODY = re.compile(
@@ -163,6 +166,7 @@ def _lines(text: str) -> list[_Line]:
     i = 0
     while i < len(raw):
         line = re.sub(r"^#{1,6}\s+", "", raw[i].strip())  # a Markdown heading
+        line = re.sub(r"\*\*|__", "", line).strip()  # Markdown bold
         if not line:
             blank, i = True, i + 1
             continue
@@ -424,6 +428,9 @@ def _read_structured(lines: list[_Line], heads: list[_Head | None], r: _Reading)
             r.steps.append(current)
             if head.body:
                 current.body.append((line.number, head.body))
+            for inner in _PAREN.findall(line.text):  # "Child's Pose (1 minute)"
+                if holds_in(inner):
+                    current.body.append((line.number, inner))
             continue
         if line.kind == "hold":
             if current is not None and current.hold is None:
@@ -1013,6 +1020,9 @@ def _is_routine(r: _Reading) -> bool:
 
 
 def _found(step: _Step, r: _Reading) -> FoundStep:
+    if step.pose is None:  # a name found by its shape may still be one the catalog knows
+        step.pose = pose_named(step.name)
+        step.name = step.pose.name if step.pose else step.name
     per_side = step.per_side or (step.pose.per_side if step.pose else False)
     note = ""
     if step.pose is None and step.body:
