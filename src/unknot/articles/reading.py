@@ -95,6 +95,7 @@ class _Step:
     per_side: bool = False
     block: int | None = None
     flow: int | None = None
+    flows_back: bool = False  # moved back and forth with the step before it
     rounds: int = 0
     source: str = "heading"  # or "prose", "lost-heading", "from"
 
@@ -132,10 +133,9 @@ def read_article(text: str, *, source: str = "", title: str = "") -> Article:
         _read_structured(lines, heads, reading)
     else:
         _read_prose([line for line in lines if key(line.text) != key(title)], reading)
-    structured = len(named) >= 2
     _drop_relisting(reading)
     _globals(reading)
-    _blocks(reading, structured)
+    _blocks(reading)
     if not _is_routine(reading):
         notes = ("no routine found: fewer than two poses are named and no hold is given",)
         return Article(source, title, (), tuple(reading.unplaced), notes)
@@ -841,7 +841,7 @@ def _read_step(step: _Step, r: _Reading) -> None:
             if any(f" {p} " in k for p in w.per_side) and "direction" not in k:
                 step.per_side = True
             if any(f" {f} " in k for f in w.flows) and _between_poses(sentence):
-                step.flow = -1
+                step.flows_back = True
                 times = _TIMES.search(sentence)
                 step.rounds = _rounds(times.group(1)) if times else 3
     if step.hold is None and step.window is not None:
@@ -922,18 +922,14 @@ def _drop_relisting(r: _Reading) -> None:
     r.steps = keep
 
 
-def _blocks(r: _Reading, structured: bool) -> None:
+def _blocks(r: _Reading) -> None:
     """Per-side blocks from "repeat ... other side" sentences, and flows from "back and forth"."""
     number = 0
-    for index, step in enumerate(list(r.steps)):
-        if step.flow == -1:
-            step.flow = None
-            i = r.steps.index(step)
-            if i > 0:
-                number += 1
-                r.steps[i - 1].flow = step.flow = number
-                r.steps[i - 1].rounds = step.rounds
-        del index
+    for i, step in enumerate(r.steps):
+        if step.flows_back and i > 0:
+            number += 1
+            r.steps[i - 1].flow = step.flow = number
+            r.steps[i - 1].rounds = step.rounds
     block_number = 0
     for step in list(r.steps):
         sentences = [x for _, text in step.body for x in _sentences(text)]
