@@ -51,11 +51,19 @@ def _say(article: unknot.Article) -> None:
     for n, step in enumerate(article.steps, 1):
         name = step.name if step.pose else f"{step.name} (custom)"
         said = "" if unknot.same_name(step.said, step.name) else f'"{step.said}"'
-        sides = "each side" if step.per_side else ""
+        sides = ", ".join(
+            word for word, yes in (("each side", step.per_side), ("flow", step.flow)) if yes
+        )
         hold = str(step.hold) if step.hold else ""
-        rows.append([str(n), name, sides, hold, f"{step.confidence:.2f}", f"{step.line}", said])
+        rows.append([str(n), name, sides, hold, f"{step.confidence:.2f}", said])
     title = f"{article.title or article.source}: {len(article.steps)} steps"
-    print_table(["", "step", "sides", "hold", "sure", "line", "the article says"], rows, title)
+    print_table(["", "step", "sides", "hold", "sure", "as written"], rows, title)
+    for block in article.blocks:
+        numbers = [n for n, s in enumerate(article.steps, 1) if s.block == block.number]
+        back = f", back in through {block.back_to.name}" if block.back_to else ""
+        click.echo(
+            f"Steps {numbers[0]}-{numbers[-1]}: on one side, then all again on the other{back}."
+        )
     if article.default_hold:
         click.echo(f"Every pose: {article.default_hold}.")
     if article.custom:
