@@ -158,7 +158,7 @@ def test_plan_json_matches_the_documented_shape(run: Callable[..., Result]) -> N
     assert step["pose"] == "Three-Legged Dog" and step["side"] == "right"
     assert set(step) == {
         "index", "kind", "pose", "side", "start_seconds", "hold_seconds",
-        "transition_seconds", "block", "round", "areas", "cues",
+        "transition_seconds", "block", "round", "areas", "custom", "cues",
     }  # fmt: skip
     assert set(step["cues"][0]) == {
         "offset_seconds", "kind", "text", "from_end", "speaking_seconds"

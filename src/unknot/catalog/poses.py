@@ -19,7 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from unknot.catalog.holds import Hold, read_hold
-from unknot.catalog.vocabulary import VOCABULARY_FILES, Vocabulary, vocabulary
+from unknot.catalog.vocabulary import (
+    UNKNOWN_POSITION,
+    VOCABULARY_FILES,
+    Vocabulary,
+    vocabulary,
+)
 from unknot.errors import UnknotError
 from unknot.files import DATA
 from unknot.names import NameIndex, did_you_mean, key, slug
@@ -129,7 +134,14 @@ class Pose(NamedTuple):
     cues: Cues
     counted: Count | None = None  # done as reps or breaths, not held still
     spoken: Spoken | None = None  # what the voice says; None: the screen's words are said
-    figure: Figure | None = None  # how to draw it (figures/<slug>.yaml); every pose has one
+    figure: Figure | None = None  # how to draw it (figures/<slug>.yaml); every catalog pose has one
+    custom: bool = False  # not in the catalog: an article's own pose, known by its name alone
+
+    @property
+    def resting(self) -> bool:
+        """A resting pose (Savasana): it stretches nothing. A custom pose has no areas because
+        what it stretches is not known, which does not make it a rest."""
+        return not self.areas and not self.custom
 
     @property
     def dynamic(self) -> bool:
@@ -174,6 +186,51 @@ class Catalog:
 
     def __iter__(self) -> Iterator[Pose]:
         return iter(self.poses)
+
+
+CUSTOM_HOLD = Hold(30, 30)  # a custom step's hold when neither it nor its routine gives one
+CUSTOM_HOLD_CUE = "Hold it and breathe slowly."
+CUSTOM_NO_FIGURE = "No figure: this pose is from the article, follow its description."
+
+
+def custom_pose(name: str, *, per_side: bool = False, note: str = "") -> Pose:
+    """A pose that is not in the catalog (an article's own, under the article's name), guided
+    by its name and hold alone. Nothing else about it is known, so it has no areas, traits,
+    level, intensity, props, substitutes or figure, and starts from a position not known. Its
+    words are our own plain ones: the note (what the article says about it) is its cue; the
+    voice says it is the article's pose, with no figure from unknot, and to go gently."""
+    side = ", on your {side} side" if per_side else ""
+    return Pose(
+        name=name,
+        sanskrit="",
+        aliases=(),
+        position=UNKNOWN_POSITION,
+        per_side=per_side,
+        side_word="side" if per_side else "",
+        areas={},
+        hold=CUSTOM_HOLD,
+        props=(),
+        level="",  # not known: neither a beginner's pose nor an advanced one
+        intensity="",
+        traits=(),
+        avoid=(),
+        description=note or f"{name}, as the article describes it.",
+        modifications=(),
+        substitutes=(),
+        cues=Cues(
+            f"{name}: as the article describes it.",
+            (note or CUSTOM_HOLD_CUE,),
+            "Come out of it slowly.",
+        ),
+        spoken=Spoken(
+            come_in=f"The article's own pose, with no figure from unknot: do it as the article "
+            f"describes{side}.",
+            side="{side} side" if per_side else "",
+            care="Unknot could not check this pose for you, so go gently, "
+            "and ease off if anything hurts.",
+        ),
+        custom=True,
+    )
 
 
 def _choice(field: Field, choices: tuple[str, ...] | list[str], what: str) -> str:

@@ -62,6 +62,9 @@ class Position(NamedTuple):
 
 
 TRANSITION_RULES = ("same_position_seconds", "change_seconds", "per_level_seconds")
+# Where a pose starts when that is not known: a custom step's (an article's pose that is not in
+# the catalog). Never a position of positions.yaml; a move to or from it takes the longest move.
+UNKNOWN_POSITION = "unknown"
 
 
 class Transitions(NamedTuple):
@@ -132,6 +135,10 @@ class Vocabulary:
         """Seconds to get from one base position into the next (0 before the first step)."""
         if before is None:
             return 0
+        if UNKNOWN_POSITION in (before, after):  # it may be anywhere: time for the longest move
+            levels = [p.level for p in self.positions.values()]
+            climb = max(levels) - min(levels)
+            return self.transitions.change + self.transitions.per_level * climb
         if before == after:
             return self.transitions.same_position
         climb = abs(self.positions[before].level - self.positions[after].level)

@@ -65,6 +65,8 @@ def show(plan: Plan, figures_path: str | None, as_json: bool) -> None:
     rows = []
     for entry in timeline:
         areas = ", ".join(entry.pose.areas) if entry.pose else ""
+        if entry.pose and entry.pose.custom:
+            areas = "not known: the article's own pose"
         name = entry.name + (f" (round {entry.round})" if entry.round else "")
         rows.append([str(entry.index + 1), name, entry.side or "", f"{entry.hold} s", areas])
     title = f"{timeline.routine.title} · {unknot.clock(timeline.total)}"

@@ -303,6 +303,8 @@ def render(snap: Snapshot, title: str, width: int, height: int) -> RenderableTyp
         return line
 
     name = Text(entry.name, style="bold")
+    if entry.pose and entry.pose.custom:  # not in the catalog: guided by its name and the note
+        name.append(" · the article's own pose", style="dim")
     tag = Text(f" {side} ", style="bold reverse yellow") if side else None
     state = Text(_centred(now.label, inner), style=f"bold reverse {now.colour}")
     timer_row = _with_bar(now.fraction, now.left, inner, now.colour)

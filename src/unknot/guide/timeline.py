@@ -178,6 +178,7 @@ class Entry(NamedTuple):
             "block": self.block,
             "round": self.round,
             "areas": dict(self.pose.areas) if self.pose else {},
+            "custom": bool(self.pose and self.pose.custom),  # the article's own: no figure
             "cues": [
                 {
                     "offset_seconds": c.offset,
@@ -509,7 +510,7 @@ def _cues(
         cues.append(Cue(speak, CueKind.ENTER, slot.pose.cues.enter))
         if words.come_in:
             cues.append(Cue(speak, CueKind.COME_IN, words.come_in))
-    resting = slot.pose is not None and not slot.pose.areas
+    resting = slot.pose is not None and slot.pose.resting
     if slot.pose and guide.mode != "quiet":
         # A pose that moves starts with the breath to move with; its key cue comes later.
         key = "" if words.rhythm else words.key(settled) if guide.full or not resting else ""

@@ -3,6 +3,8 @@
 - `gallery_html`: every pose (and side) with its name, for `unknot figures`.
 - `card_pdf` / `card_html`: the printable card of the session, on A4 or US Letter: each step's
   figure, name, side, hold and key cue, in order, for `unknot plan --card` (and `show --figures`).
+  A custom step (an article's pose, not in the catalog) has no figure: its cell is text alone,
+  saying so.
 
 The card is laid out here, measured in the font cairo prints with: two columns of steps, all
 text 12 pt or more and black, a key cue always whole sentences, up to 20 steps a page (more go on
@@ -23,6 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from unknot.catalog.poses import CUSTOM_NO_FIGURE
 from unknot.errors import UnknotError
 from unknot.names import did_you_mean
 from unknot.names import slug as slug  # card.slug, as it was: the slug lives in names now
@@ -268,8 +271,19 @@ def _inked(document: str, width: float, height: float) -> tuple[float, float, fl
     return left, float(rows[0]) / h, right, float(rows[-1] + 1) / h
 
 
+NO_DRAWING = Drawing("", 0.0, 0.0)  # a custom step's: its cell is text alone
+
+
+def card_note(step: Step) -> str:
+    """The note the card prints: for a step with no figure (a custom step's), that first."""
+    missing = CUSTOM_NO_FIGURE if step.pose.figure is None else ""
+    return " ".join(filter(None, (missing, step.note)))
+
+
 def drawing_of(step: Step, number: int) -> Drawing:
     """The step's figure, its ids made its own (one page carries many figures)."""
+    if step.pose.figure is None:
+        return NO_DRAWING
     found = drawing(svg(step.pose, step.side, theme="print", title=False, motion=False, mark=False))
     document = re.sub(r'\bid="([^"]+)"', rf'id="f{number}-\1"', found.document)
     document = re.sub(r"url\(#([^)]+)\)", rf"url(#f{number}-\1)", document)
@@ -356,7 +370,8 @@ def _cell(number: int, step: Step, frame: float, column: float, name_first: bool
             top += figure_height + 4
 
     def along(at: float) -> bool:
-        return beside and figure_top <= at < figure_top + figure_height + 2
+        drawn = figure_width > 0  # a cell with no figure has nothing to flow beside
+        return drawn and beside and figure_top <= at < figure_top + figure_height + 2
 
     def room(at: float) -> float:
         return column - figure_width - PAD if along(at) else column
@@ -396,8 +411,8 @@ def _cell(number: int, step: Step, frame: float, column: float, name_first: bool
     if name_first:
         top += 2
         place_figure()
-    if step.note:
-        flow("note", step.note, TEXT_SIZE)
+    if card_note(step):
+        flow("note", card_note(step), TEXT_SIZE)
     flow("cue", step.cue, TEXT_SIZE)
     height = max(top, figure_top + figure_height) + CELL_GAP
     return Cell(number, step, figure, frame, figure_top, beside, meta_on_name, lines, height)
@@ -436,7 +451,7 @@ def _columns(cells: list[Cell], room: float) -> list[list[Cell]] | None:
 def _lay_out(numbered: Sequence[tuple[int, Step]], column: float, room: float) -> Page | None:
     """The page at the largest figures with which its steps fit, or None if none do."""
 
-    widest = max((drawing_of(s, n).wide for n, s in numbered), default=1.0)
+    widest = max((drawing_of(s, n).wide for n, s in numbered), default=0.0) or 1.0
     best: Page | None = None
     for name_first in (False, True):
 
@@ -659,8 +674,8 @@ def _cell_html(cell: Cell) -> str:
     head = f"<h2>{name} {meta}</h2>" if cell.meta_on_name else f"<h2>{name}</h2><p>{meta}</p>"
     name_first = cell.figure_top > 0
     said = [head, figure] if name_first else [figure, head]
-    if cell.step.note:
-        said.append(f"<p>{html.escape(cell.step.note)}</p>")
+    if card_note(cell.step):
+        said.append(f"<p>{html.escape(card_note(cell.step))}</p>")
     cue = " ".join(line.runs[0].text for line in cell.lines if line.kind == "cue")
     said.append(f'<p class="cue">{html.escape(cue)}</p>')
     layout = ("beside" if cell.beside else "below") + (" first" if name_first else "")

@@ -80,8 +80,11 @@ def sides(pose: Pose) -> tuple[str | None, ...]:
 
 
 def every_figure(poses: Iterable[Pose]) -> Iterator[tuple[Pose, str | None]]:
-    """(pose, side) for every figure of these poses, right before left."""
+    """(pose, side) for every figure of these poses, right before left; a pose with none (a
+    custom step's, not in the catalog) has no figure to list."""
     for pose in poses:
+        if pose.figure is None:
+            continue
         for side in sides(pose):
             yield pose, side
 
@@ -379,8 +382,9 @@ def _label(pose: Pose, side: str | None) -> str:
 
 
 def _figure_of(pose: Pose) -> Figure:
-    if pose.figure is None:
-        raise ValueError(f"{pose.name} has no figure")
+    if pose.figure is None:  # a custom step's pose: its page or card shows a text panel
+        what = "is not in unknot's catalog" if pose.custom else "has no figure file"
+        raise ValueError(f"{pose.name} {what}, so it has no figure to draw")
     return pose.figure
 
 

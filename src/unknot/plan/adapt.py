@@ -8,6 +8,10 @@ starts from the nearest position (the pose's own listed substitutes first among 
 an inversion, and of the same kind: a rest for a rest, a drill for a drill, a roll for a roll, a
 stretch for a stretch. The substitute brings its own hold. With no such pose in the catalog, the
 step is left out.
+
+A custom step (an article's pose that is not in the catalog) has no traits and no level to check:
+with any condition to avoid, or with --level beginner, it is left out, and never replaced (what
+it does is not known, so nothing is known to serve in its place).
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ def adapt_pose(pose: Pose, needs: Needs, used: set[str]) -> Change:
     problem = unsuited(pose, needs)
     if not problem:
         return Change(pose)
+    if pose.custom:
+        return Change(None, reason=problem)
     substitute = nearest(pose, needs, used)
     if substitute is None:
         return Change(None, reason=f"{problem}, and no pose in the catalog suits in its place")
@@ -48,6 +54,8 @@ def adapt_pose(pose: Pose, needs: Needs, used: set[str]) -> Change:
 def unsuited(pose: Pose, needs: Needs) -> str:
     """Why the pose does not suit the person, in words ('' when it does)."""
     vocab = vocabulary()
+    if pose.custom:
+        return unchecked(needs)
     for name in needs.avoid:
         condition = vocab.conditions[name]
         traits = [t for t in pose.traits if t in condition.rules_out]
@@ -62,6 +70,18 @@ def unsuited(pose: Pose, needs: Needs) -> str:
     lacking = needs.lacks(pose.props)
     if lacking:
         return f"needs a {' and a '.join(p.replace('-', ' ') for p in lacking)}, not at hand"
+    return ""
+
+
+def unchecked(needs: Needs) -> str:
+    """Why a custom pose cannot be planned for these needs ('' when it can): what it does is not
+    known, so no condition can be checked against it, nor is it known to be a beginner's pose."""
+    vocab = vocabulary()
+    if needs.avoid:
+        labels = " and against ".join(vocab.conditions[c].label.lower() for c in needs.avoid)
+        return f"not in unknot's catalog, so it cannot be checked against {labels}"
+    if needs.level == vocab.levels[0]:
+        return f"not in unknot's catalog, so it is not known to suit a {needs.level}"
     return ""
 
 

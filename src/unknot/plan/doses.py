@@ -173,7 +173,8 @@ def _bring_in(
     layout: Layout, areas: set[str], ctx: Context, used: set[str], name: str, owed: int
 ) -> Unit | None:
     """The catalog's best pose for `areas`, put where its position fits the routine best."""
-    positions = [p.position for u in units_of(layout) if (p := _pose(u)) is not None]
+    # A custom pose's position is not known: a pose brought in is placed by the others.
+    positions = [p.position for u in units_of(layout) if (p := _pose(u)) and not p.custom]
     pose = None
     for near in (*dict.fromkeys(positions), None):  # a pose in a position the routine uses first
         pose = _catalog_best(areas, ctx, used, near, owed=owed)

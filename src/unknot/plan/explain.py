@@ -83,6 +83,11 @@ def _not_fitted(
     why = f"did not fit in {in_minutes(budget)}: "
     if works:
         why += f"other poses ease {works} more in the time"
+    elif isinstance(step, PoseStep) and step.pose.custom and named:
+        why += f"it is not in unknot's catalog, so it is not known to ease {' or '.join(named)}"
+    elif isinstance(step, PoseStep) and step.pose.custom:
+        why += "other steps fill the time better (what it stretches is not known, so it "
+        why += "counts as an average stretch)"
     elif step.poses[0].areas if isinstance(step, FlowStep) else _stretches(step):
         why += "it stretches none of " + (" or ".join(named) or "what you named")
     else:

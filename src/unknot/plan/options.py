@@ -2,8 +2,8 @@
 
 Holds run from the low end of the written range (a resting pose may come down to the shortest
 rest) up to the high end of the written range or of the pose's own range, whichever is longer
-(an inversion keeps its written hold), on the grid of data/planner.yaml; a flow may also run
-fewer rounds. The cost
+(an inversion keeps its written hold, a custom pose its written range), on the grid of
+data/planner.yaml; a flow may also run fewer rounds. The cost
 of an option is the timeline's seconds (moves between the step's own entries included; the way out
 of its last pose belongs to the move after it), its value the relief of its entries.
 """
@@ -37,12 +37,14 @@ def hold_grid(low: int, high: int, r: Rules) -> list[int]:
 
 def hold_choices(pose: Pose | None, written: Hold, r: Rules) -> list[int]:
     """The holds the planner may give a step whose written hold is `written`."""
-    if pose is not None and not pose.areas:  # a resting pose: shorter when time is short
+    if pose is not None and pose.resting:  # a resting pose: shorter when time is short
         low = min(written.low, r.shortest_rest)
         return sorted(set(hold_grid(low, written.high, r)) | {written.seconds})
     if pose is not None and "inversion" in pose.traits:  # never lengthened to fill time
         return [written.seconds]
-    high = max(written.high, pose.hold.high if pose is not None else 0)
+    # A custom pose's own hold is only a default, not a range known to suit: its written one holds.
+    own = pose.hold.high if pose is not None and not pose.custom else 0
+    high = max(written.high, own)
     return sorted(set(hold_grid(written.low, high, r)) | {written.seconds})
 
 

@@ -353,7 +353,7 @@ def _drop_rests(layout: Layout, budget: int | None, r: Rules) -> None:
             unit.changes.append(
                 Change(None, reason=f"a pause, left out to fit {in_minutes(budget)}")
             )
-        resting = isinstance(unit.step, PoseStep) and not unit.step.pose.areas
+        resting = isinstance(unit.step, PoseStep) and unit.step.pose.resting
         if budget is not None and resting:
             if budget >= r.rest_from_minutes * 60:
                 unit.required = True

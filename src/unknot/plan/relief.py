@@ -16,8 +16,11 @@ flow) of
   back into a pose just held, so they need no settling in.
 
 A resting pose (no areas, like Savasana) eases the whole body, slowly: 0.6 times the heaviest
-weight named, with tau = 120 s once the first 30 s of settling down have passed. A session that
-opens with a gentle beginner pose earns a bonus worth 15 s of the heaviest-weighted stretch.
+weight named, with tau = 120 s once the first 30 s of settling down have passed. A custom pose
+(an article's own, not in the catalog) stretches areas nobody knows, so it counts as the average
+catalog stretch does under the same weights: tight areas named neither favour it nor rule it
+out. A session that opens with a gentle beginner pose earns a bonus worth 15 s of the
+heaviest-weighted stretch.
 The numbers live in data/planner.yaml; the planner decides separately (by rule, not by score)
 that only a session of 12 minutes or more ends in its resting pose.
 """
@@ -25,11 +28,11 @@ that only a session of 12 minutes or more ends in its resting pose.
 from __future__ import annotations
 
 import math
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from unknot.catalog.areas import named_areas
-from unknot.catalog.poses import Pose
+from unknot.catalog.poses import Pose, catalog
 from unknot.catalog.vocabulary import vocabulary
 from unknot.files import DATA
 from unknot.guide.timeline import Timeline
@@ -130,13 +133,27 @@ def relief(
     `settled`: a flow's later rounds, moving back into a pose just held, need no settling in."""
     if pose is None:
         return 0.0
-    if not pose.areas:
+    if pose.resting:
         resting = max(0.0, hold - r.rest_settle_seconds)
         strength = r.rest_weight * max(weights.values(), default=1.0)
         return strength * r.rest_tau_seconds * (1 - math.exp(-resting / r.rest_tau_seconds))
-    strength = sum(weights.get(a, 0.0) * w / 3 for a, w in pose.areas.items())
+    if pose.custom:
+        strength = average_strength(tuple(sorted(weights.items())))
+    else:
+        strength = sum(weights.get(a, 0.0) * w / 3 for a, w in pose.areas.items())
     working = hold if settled else max(0.0, hold - r.settle_seconds)  # first, settle in
     return strength * r.tau_seconds * (1 - math.exp(-working / r.tau_seconds))
+
+
+@lru_cache(maxsize=64)  # one set of weights a plan, asked for by every custom entry it scores
+def average_strength(weights: tuple[tuple[str, float], ...]) -> float:
+    """What the catalog's stretches (every pose with areas) work, on average, under `weights`:
+    the strength a pose whose areas are not known is given."""
+    weighed = dict(weights)
+    found = [
+        sum(weighed.get(a, 0.0) * w / 3 for a, w in p.areas.items()) for p in catalog() if p.areas
+    ]
+    return sum(found) / len(found) if found else 0.0
 
 
 def score(timeline: Timeline, weights: dict[str, float], r: Rules) -> float:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from unknot.catalog.holds import Hold, read_hold
-from unknot.catalog.poses import Catalog, Pose, catalog, catalog_files
+from unknot.catalog.poses import Catalog, Pose, catalog, catalog_files, custom_pose
 from unknot.catalog.vocabulary import VOCABULARY_FILES
 from unknot.errors import UnknotError
 from unknot.files import DATA
@@ -28,14 +28,16 @@ MAX_STEPS = 500  # steps as written
 # out past it is refused as it is read, before anything is expanded or planned.
 MAX_SESSION_STEPS = 500
 MAX_SESSION_MINUTES = 240  # the longest session, as written or as the minutes asked for
-MAX_NAME_CHARS = 100  # a routine's name or title: it is shown on one line
+MAX_NAME_CHARS = 100  # a routine's name or title, a custom step's: it is shown on one line
+MAX_CUSTOM_NOTE_CHARS = 300  # a custom step's note is its cue, shown and said: a few sentences
 
 _ROUTINE_FIELDS = (
     "name", "title", "description", "source", "focus", "hold", "first_side", "steps",
 )  # fmt: skip
-_STEP_KINDS = ("pose", "flow", "rest", "per_side")
+_STEP_KINDS = ("pose", "flow", "rest", "per_side", "custom")
 _STEP_FIELDS = {
     "pose": ("pose", "hold", "note"),
+    "custom": ("custom", "per_side", "hold", "note"),  # per_side: true or false, here
     "flow": ("flow", "rounds", "hold", "then_hold", "note"),
     "rest": ("rest", "note"),
     "per_side": ("per_side", "back_to", "note"),
@@ -165,6 +167,8 @@ class _Reader:
             raise field.error(f"is {field.describe()}", expected)
         keys = [str(k.value) for k, _ in field.node.value]
         kinds = [k for k in keys if k in _STEP_KINDS]
+        if "custom" in kinds and "per_side" in kinds:  # a custom step's own per_side: true
+            kinds.remove("per_side")
         if len(kinds) != 1:
             what = "names no step kind" if not kinds else f"mixes {' and '.join(kinds)}"
             raise field.error(what, expected)
@@ -174,11 +178,45 @@ class _Reader:
             return PoseStep(self.pose(fields["pose"]), self.hold(fields), self.note(fields))
         if kind == "rest":
             return RestStep(read_hold(fields["rest"]), self.note(fields))
+        if kind == "custom":
+            return self.custom(fields)
         if kind == "flow":
             return self.flow(fields, in_block=in_block)
         if in_block:
             raise field.error("a per_side block inside a per_side block", "steps of one side")
         return self.block(fields)
+
+    def custom(self, fields: dict[str, Field]) -> PoseStep:
+        """A pose the catalog does not have, by the article's own name (see `custom_pose`); the
+        note is its cue, so it is not the step's note as well (it would be said twice)."""
+        name = self.custom_name(fields["custom"])
+        per_side = fields["per_side"].boolean() if "per_side" in fields else False
+        note = self.note(fields)
+        if len(note) > MAX_CUSTOM_NOTE_CHARS:
+            raise fields["note"].error(
+                f"is {len(note):,} characters long",
+                f"a short note of at most {MAX_CUSTOM_NOTE_CHARS} characters, in your own words",
+            )
+        return PoseStep(custom_pose(name, per_side=per_side, note=note), self.hold(fields))
+
+    def custom_name(self, field: Field) -> str:
+        """The article's name for a pose, as written: one line, and not a catalog pose's."""
+        expected = "the article's name for the pose, on one line"
+        name = field.string(expected=expected)
+        if not name.isprintable():  # names are shown on one line, and said
+            raise field.error("holds a line break or another control character", expected)
+        if len(name) > MAX_NAME_CHARS:
+            raise field.error(
+                f"is {len(name):,} characters long", f"at most {MAX_NAME_CHARS} characters"
+            )
+        known = self.catalog.get(name)
+        if known is not None:  # the catalog's pose brings its figure, cautions and cues
+            called = "" if known.name == name else f" as {known.name!r}"
+            raise field.error(
+                f"{quoted(name, 40)} is in the catalog{called}: write `pose: {known.name}`",
+                "custom: only for a pose that is not in the catalog (see `unknot poses`)",
+            )
+        return name
 
     def flow(self, fields: dict[str, Field], *, in_block: bool) -> FlowStep:
         items = fields["flow"].sequence(expected="a list of two or more pose names")
@@ -190,6 +228,12 @@ class _Reader:
         # Before a pose is looked up, so a flow of 20,000 poses is refused at once (outside a
         # block, its per-side poses doubling it are counted once they are known).
         self.check(fields["flow"], rounds * len(items) * (2 if in_block else 1))
+        for item in items:
+            if item.kind == "map" and any(str(k.value) == "custom" for k, _ in item.node.value):
+                raise item.error(
+                    "is a custom step inside a flow", "catalog poses only in a flow (a custom "
+                    "step is a step of its own, or inside a per_side block)",
+                )  # fmt: skip
         return FlowStep(
             tuple(self.pose(item) for item in items),
             rounds,
