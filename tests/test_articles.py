@@ -478,3 +478,13 @@ def test_an_html_file(run: Any, tmp_path: Path) -> None:
     assert "alert" not in out.read_text(encoding="utf-8")
     routine = unknot.load_routine(out)
     assert [type(s).__name__ for s in routine.steps].count("PoseStep") == 5
+
+
+def test_a_repeat_in_the_last_items_own_words_is_that_items() -> None:
+    text = (
+        "1. Child's Pose\nSit back on your heels for 1 minute.\n\n"
+        "2. Pigeon\nFold over the front shin for 45 seconds, then repeat on the other side.\n"
+    )
+    article = read(text)
+    assert [s.block for s in article.steps] == [None, None]
+    assert article.title == "Child's Pose to Pigeon"

@@ -63,10 +63,7 @@ def import_article(
     data = read_bytes(path, what="text or HTML", max_bytes=MAX_FILE_BYTES)
     content_type = "text/html" if path.suffix.lower() in (".html", ".htm", ".xhtml") else ""
     extracted = page_text(data, content_type=content_type)
-    # a text file has no title of its own: its name stands in when its first line is not one
-    named = re.sub(r"[-_]+", " ", path.stem).strip().capitalize()
-    article = _read(extracted.text, extracted.title or "", str(path))
-    return article if article.title else article._replace(title=named)
+    return _read(extracted.text, extracted.title or "", str(path))
 
 
 def _read(text: str, title: str, where: str) -> Article:

@@ -136,6 +136,9 @@ def read_article(text: str, *, source: str = "", title: str = "") -> Article:
     _drop_relisting(reading)
     _globals(reading)
     _blocks(reading)
+    if not title and reading.steps:  # a name to tell it by in the history
+        names = [s.name for s in reading.steps]
+        title = names[0] if len(names) == 1 else f"{names[0]} to {names[-1]}"
     if not _is_routine(reading):
         notes = ("no routine found: fewer than two poses are named and no hold is given",)
         return Article(source, title, (), tuple(reading.unplaced), notes)
@@ -998,9 +1001,11 @@ def _block_from(sentence: str, before: str, step: _Step, r: _Reading, number: in
 def _whole_list_block(r: _Reading) -> None:
     """ "And then repeat for the other side." after a list of bare names: the whole list."""
     numbered = [s for s in r.steps if s.number is not None]
-    if len(numbered) < 2 or not all(s.bare for s in numbered):
-        return
+    if len(numbered) < 2 or not all(s.bare and not s.body for s in numbered[:-1]):
+        return  # a list whose items say what to do: a repeat there is the last item's own
     last = numbered[-1]
+    if not last.bare or len(last.body) != 1:
+        return
     for _, text in last.body:
         k = f" {key(text)} "
         if " repeat" in k and any(f" {p} " in k for p in words().per_side):
