@@ -27,9 +27,12 @@ def read(data: bytes, where: str) -> Activity:
     text = decoded(data, where, "GPX")
     check_safe(text, where, "GPX")
     activity = Activity("GPX")
+    # gpxpy parses with lxml when it is installed (trafilatura brings it), and lxml raises
+    # ValueError for a damaged namespace or a control character where ElementTree would not
+    unreadable = (gpxpy.gpx.GPXException, ValueError)
     try:
         gpx = gpxpy.parse(text)
-    except gpxpy.gpx.GPXException as err:
+    except unreadable as err:
         end = text.rfind("</trkpt>")
         if end < 0 or "</gpx>" in text[end:]:
             raise UnknotError(
@@ -38,7 +41,7 @@ def read(data: bytes, where: str) -> Activity:
             ) from None  # fmt: skip
         try:  # cut short: the points up to the last whole one, closed as the file would be
             gpx = gpxpy.parse(text[: end + len("</trkpt>")] + CLOSING)
-        except gpxpy.gpx.GPXException:
+        except unreadable:
             raise UnknotError(
                 f"is GPX cut short, and what is left cannot be read ({_first_line(err)})",
                 where=where, expected="a whole GPX file",
