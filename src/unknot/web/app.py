@@ -29,7 +29,7 @@ from starlette.responses import (
 from starlette.routing import Route
 
 import unknot
-from unknot.web import pages
+from unknot.web import imports, pages
 from unknot.web.assets import STATIC, Assets
 from unknot.web.caches import Library, figure_svg, move_svg
 from unknot.web.guard import AUTHORITY_PATH, Guard, Pairing, served_hosts
@@ -56,6 +56,10 @@ class Settings(NamedTuple):
     port: int = 8765  # the port served and the LAN address (with --lan) printed for the
     lan_host: str | None = None  # phone: what a request's Host may name, beside loopback
     music: Path | None = None  # played under the voice in the player (serve --music)
+    # Tests only (a local page served on 127.0.0.1): a link brought to "Bring a routine" may
+    # reach this machine's loopback addresses. Never set by `unknot serve`: a link from the
+    # phone would otherwise make the server fetch what only this machine can reach.
+    allow_private_links: bool = False
 
 
 def wants_json(request: Request) -> bool:
@@ -86,7 +90,7 @@ class Site:
         return HTMLResponse(html, status_code=status)
 
     def start(self, request: Request, error: str = "", status: int = 200) -> Response:
-        data = pages.start_data(self.library)
+        data = pages.start_data(self.library, request.query_params.get("routine", ""))
         if wants_json(request):
             return JSONResponse(data)
         # Every choice of the plan the page was sent back from ("Change"), shown as chosen.
@@ -206,6 +210,44 @@ class Site:
         token = self.runs.keep(data, run.to_json())
         return pages.after_data(run, advice, token)
 
+    async def bring(self, request: Request) -> Response:
+        """An article from the phone, as a link or its text: the steps read from it, and the
+        link to the plan of its routine, saved under a token (`imports`)."""
+        text = ""
+        try:
+            text = await imports.sent_article(request)
+            allow = self.settings.allow_private_links
+            article = await run_in_threadpool(imports.read, text, allow_private=allow)
+        except RefusedError as refused:
+            return self._not_imported(request, refused.line, refused.status, text)
+        except unknot.UnknotError as err:  # a link refused or failed, in the library's words
+            return self._not_imported(request, err.line(), 400, text)
+        if not article.found:
+            return self._not_imported(request, imports.not_found_line(article), 422, text)
+        try:
+            routine: str | None = await run_in_threadpool(imports.save, article)
+            problem, status = "", 200
+        except unknot.UnknotError as err:  # read, but not a routine unknot can plan
+            routine, problem, status = None, err.line(), 422
+        found = pages.imported_data(article, routine, problem)
+        if wants_json(request):
+            return JSONResponse(found | ({"error": problem} if problem else {}), status)
+        return self.page(
+            "imported.html", status, imported=found, article_text=text if problem else "",
+            title=found["title"] or "Imported routine",
+        )  # fmt: skip
+
+    def _not_imported(self, request: Request, line: str, status: int, text: str) -> Response:
+        """The import page with the one line said and what was sent kept in the form."""
+        if wants_json(request):
+            response: Response = JSONResponse({"error": line}, status_code=status)
+        else:
+            response = self.page("imported.html", status, imported=None, error=line,
+                                 article_text=text, title="Bring a routine")  # fmt: skip
+        if status in (408, 413):
+            response.headers["Connection"] = "close"  # the rest of the body is not read
+        return response
+
     def _refused(self, request: Request, line: str, status: int) -> Response:
         if wants_json(request):
             return JSONResponse({"error": line}, status_code=status)
@@ -255,6 +297,8 @@ class Site:
             Route("/api/start", self.start),
             Route("/after", self.after, methods=["POST"]),
             Route("/api/after", self.after, methods=["POST"]),
+            Route("/import", self.bring, methods=["POST"]),
+            Route("/api/import", self.bring, methods=["POST"]),
             Route("/plan", plan_page),
             Route("/api/plan", plan_page),
             Route("/play", play_page),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.concurrency import run_in_threadpool
 
 import unknot
+from unknot.web.request import imported_token
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -36,6 +37,7 @@ VOICED_AHEAD = frozenset({"piper"})
 IDLE_AFTER_SECONDS = 5.0  # the server's age when it starts on them
 
 ClipKey = tuple[str, int]  # a plan's canonical query, and the entry's index in it
+IMPORTED_TITLES_KEPT = 256  # titles of imported routines read lately, for the history page
 
 
 class _Job:
@@ -237,17 +239,42 @@ class Library:
             speaker = None if voice == "none" else self.speaker()
             self.music = unknot.encoded_audio(unknot.clip_music(music, speaker))
         self._plan_lock = threading.Lock()
+        # The history keeps a routine's name only: an imported one's title, once read, by name.
+        self._imported_titles: OrderedDict[str, str] = OrderedDict()
 
     def routine(self, name: str, field: str = "routine") -> Routine:
         """A routine offered; a file given to `serve` is read again when it has changed, and a
-        mistake made in it since (or its loss) is an `UnknotError` naming the file."""
+        mistake made in it since (or its loss) is an `UnknotError` naming the file. An imported
+        one (`imported-<token>`) is read from the file its token names, and from no other."""
+        token = imported_token(name)
+        if token is not None:
+            return self._imported(token)
         if name in self.files:
             return unknot.load_routine(self.files[name])
         return unknot.routine(self.offered(name, field))
 
+    def _imported(self, token: str) -> Routine:
+        from unknot.web.imports import imported_path
+
+        path = imported_path(token)
+        if not path.is_file():  # said without the path: the data folder is the server's own
+            raise unknot.UnknotError(
+                f"the imported routine {token} is not kept on this server", field="routine",
+                expected="the article read again on the start page (Bring a routine)",
+            )  # fmt: skip
+        routine = unknot.load_routine(path)
+        with self._plan_lock:
+            self._imported_titles[routine.name] = routine.title
+            self._imported_titles.move_to_end(routine.name)
+            while len(self._imported_titles) > IMPORTED_TITLES_KEPT:
+                self._imported_titles.popitem(last=False)
+        return routine
+
     def titles(self) -> dict[str, str]:
-        """Each routine offered by name, with its title (the history shows titles)."""
-        found: dict[str, str] = {}
+        """Each routine offered by name, with its title (the history shows titles); an
+        imported one's, when read since the server started (an offered one's name wins)."""
+        with self._plan_lock:
+            found: dict[str, str] = dict(self._imported_titles)
         for name in self.names:
             try:
                 routine = self.routine(name)

@@ -32,23 +32,30 @@ def when(stamp: str) -> str:
     return datetime.fromisoformat(stamp).astimezone().strftime("%a %d %b %H:%M")
 
 
-def figure_url(pose: unknot.Pose, side: str | None) -> str:
-    return f"/figures/{unknot.figure_name(pose, side)}"
+def figure_url(pose: unknot.Pose, side: str | None) -> str | None:
+    """Where the pose's figure is served; None for a custom step's pose (the article's own, not
+    in the catalog), which has none: the page shows a text panel in its place."""
+    return None if pose.custom else f"/figures/{unknot.figure_name(pose, side)}"
 
 
 def _routine_data(library: Library, name: str) -> dict[str, Any]:
+    from unknot.web.request import IMPORTED
+
     try:
         timeline = unknot.expand(library.routine(name))
     except unknot.UnknotError as err:  # a file given to `serve`, edited badly or gone since
         return {"name": name, "title": name, "problem": err.line(), "built_in": False, "poses": []}
-    poses = {e.pose.name: None for e in timeline.entries if e.pose is not None}
+    # A custom step's pose is not offered to leave out: --skip names catalog poses only.
+    poses = {e.pose.name: None for e in timeline.entries if e.pose and not e.pose.custom}
+    imported = name.startswith(IMPORTED)
     return {
         "name": name, "title": timeline.routine.title, "steps": len(timeline),
         "poses": list(poses),  # in the routine's order, each once: what "leave out" offers
         "total_seconds": timeline.total, "focus": timeline.focus(),
         "focus_labels": [label(a) for a in timeline.focus()],
         "description": timeline.routine.description,
-        "built_in": name not in library.files,
+        "built_in": name not in library.files and not imported,
+        "imported": imported,  # read from an article on this server (Bring a routine)
     }  # fmt: skip
 
 
@@ -70,10 +77,20 @@ def _area_groups() -> list[dict[str, Any]]:
     return [*groups, {"name": None, "label": "More", "areas": more}]
 
 
-def start_data(library: Library) -> dict[str, Any]:
+def start_data(library: Library, chosen: str = "") -> dict[str, Any]:
+    """The start page's choices; `chosen`, an imported routine's name ("Change" on its plan),
+    is offered too, after the others."""
+    from unknot.web.request import imported_token
+
     vocab = unknot.vocabulary()
+    names = list(library.names)
+    try:
+        if chosen not in names and imported_token(chosen):
+            names.append(chosen)
+    except unknot.UnknotError:  # not a token: the plan it came from said so
+        pass
     return {
-        "routines": [_routine_data(library, name) for name in library.names],
+        "routines": [_routine_data(library, name) for name in names],
         "areas": _area_groups(),
         "conditions": [{"name": c.name, "label": c.label} for c in vocab.conditions.values()],
         "levels": list(vocab.levels),
@@ -105,6 +122,7 @@ def plan_data(plan: Plan, request: PlanRequest) -> dict[str, Any]:
             "pose": step.pose.name, "side": step.side,
             "side_label": step.pose.side_label(step.side), "hold_seconds": step.hold,
             "cue": step.cue, "note": step.note, "figure": figure_url(step.pose, step.side),
+            "custom": step.pose.custom,
         }
         for step in unknot.card_steps(plan.timeline)
     ]  # fmt: skip
@@ -113,8 +131,11 @@ def plan_data(plan: Plan, request: PlanRequest) -> dict[str, Any]:
 
 
 def move_url(before: Entry | None, entry: Entry) -> str | None:
-    """The figure of the move into `entry` from the pose before it, if both are poses."""
+    """The figure of the move into `entry` from the pose before it, if both are poses with
+    figures (a custom step's pose has none)."""
     if before is None or before.pose is None or entry.pose is None or entry.transition < 1:
+        return None
+    if before.pose.custom or entry.pose.custom:
         return None
     first = unknot.figure_name(before.pose, before.side).removesuffix(".svg")
     then = unknot.figure_name(entry.pose, entry.side).removesuffix(".svg")
@@ -208,6 +229,41 @@ def after_data(run: unknot.Run, advice: unknot.Advice, token: str) -> dict[str, 
         "plan_url": f"/plan?{wanted.query()}",
         "change_url": f"/?{wanted.query()}",
     }
+
+
+CHECK_BELOW = 0.7  # a step matched less surely than this is flagged "check this" on the page
+
+
+def imported_data(
+    article: unknot.Article, routine: str | None, problem: str = ""
+) -> dict[str, Any]:
+    """An article read on the start page: the library's JSON of it, each step with what the page
+    shows of it, and the plan of its routine (`routine`: its name for a plan, None when it
+    could not be saved, `problem` saying why)."""
+    from unknot.web.request import PlanRequest
+
+    data = article.to_json()
+    # A per-side block is done on one side, step by step, then on the other: said on each of
+    # its steps with the numbers it runs over, as the plan will do it.
+    spans: dict[int, list[int]] = {}
+    for number, step in enumerate(article.steps, 1):
+        if step.block is not None:
+            spans.setdefault(step.block, []).append(number)
+    for shown, step in zip(data["steps"], article.steps, strict=True):
+        hold = step.hold or article.default_hold
+        span = spans.get(step.block, []) if step.block is not None else []
+        sides = "each side" if step.per_side or span else ""
+        if len(span) > 1:
+            sides = f"each side, steps {span[0]}-{span[-1]} in turn"
+        shown.update(
+            custom=step.pose is None, hold_text=str(hold) if hold else "", sides=sides,
+            check=step.confidence < CHECK_BELOW,
+            # the article's own words, when they are not simply the name shown
+            wording=step.said if step.said.strip().casefold() != step.name.casefold() else "",
+        )  # fmt: skip
+    data["plan_url"] = f"/plan?{PlanRequest(routine=routine).query()}" if routine else None
+    data["problem"] = problem
+    return data
 
 
 def templates() -> Environment:

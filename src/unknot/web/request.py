@@ -28,6 +28,27 @@ FIELD_LABELS = {
 }  # fmt: skip
 
 
+# A routine read from an article on this server ("Bring a routine") is named by a token, never
+# a path: `imported-` and the first 16 hex digits of its YAML's SHA-256 (`imports`).
+IMPORTED = "imported-"
+IMPORTED_TOKEN_CHARS = 16
+HEX = frozenset("0123456789abcdef")
+
+
+def imported_token(routine: str) -> str | None:
+    """The token of an imported routine's name (`imported-<16 hex>`), None for any other
+    routine; a name that starts so but carries no such token is a clear error."""
+    if not routine.startswith(IMPORTED):
+        return None
+    token = routine.removeprefix(IMPORTED)
+    if len(token) != IMPORTED_TOKEN_CHARS or not set(token) <= HEX:
+        raise unknot.UnknotError(
+            f"{routine[:30]!r} is not an imported routine's name", field="routine",
+            expected="the link the page made after reading an article (Bring a routine)",
+        )  # fmt: skip
+    return token
+
+
 def _run_token(value: str) -> str:
     if value and not (len(value) <= 32 and all(c in "0123456789abcdef" for c in value)):
         raise unknot.UnknotError(
@@ -80,6 +101,7 @@ class PlanRequest(NamedTuple):
             raise unknot.UnknotError(
                 "no routine was chosen", field="routine", expected="a routine from the start page"
             )
+        imported_token(single["routine"])  # checked here: a bad one is said before planning
         return cls(
             routine=single["routine"],
             tight=tuple(values.get("tight", ())),

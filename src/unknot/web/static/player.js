@@ -406,6 +406,10 @@ function main() {
         figure.alt = `${entry.name}${entry.side_label ? `, ${entry.side_label}` : ""}`;
         figure.hidden = false;
       } else { figure.hidden = true; figure.removeAttribute("src"); }
+      // A custom step (the article's own pose, not in the catalog) has no figure: a panel
+      // with its name says so, where the figure would be.
+      $("no-figure").hidden = !entry.custom;
+      $("no-figure-name").textContent = entry.custom ? entry.name : "";
       $("key").textContent = "";
       $("step").textContent = `Step ${entry.index + 1} of ${session.entries.length}`;
       const next = session.entries[entry.index + 1];
