@@ -198,9 +198,9 @@ def _short_slug(title: str, limit: int = 60) -> str:
     return whole[:limit].rsplit("-", 1)[0]
 
 
-def _hold_text(hold: StatedHold) -> str:
+def _hold_text(hold: StatedHold) -> int | str:
     low, high = hold.seconds()
-    return f"{low}" if low == high else f"{low}-{high}"
+    return low if low == high else f"{low}-{high}"
 
 
 def _one(step: FoundStep) -> dict[str, Any] | str:

@@ -859,6 +859,20 @@ def _between_poses(sentence: str) -> bool:
     )
 
 
+def _how_to(step: _Step) -> str:
+    """A custom step's cue: the article's words on how to do it, without the hold and sides,
+    which unknot times and says itself ("repeat on the other leg" is no cue for the right leg)."""
+    w = words()
+    kept = []
+    for _, text in step.body[:2]:
+        for sentence in _sentences(_NUMBERED.sub(r"\2", text)):
+            k = f" {key(sentence)} "
+            if holds_in(sentence) or any(f" {p} " in k for p in w.per_side) or " repeat " in k:
+                continue
+            kept.append(sentence.strip())
+    return _note(" ".join(kept)) if kept else ""
+
+
 def _excluded_hold(sentence: str) -> bool:
     k = key(sentence)
     return k.startswith("between") or "between the poses" in k or "between poses" in k
@@ -1025,9 +1039,7 @@ def _found(step: _Step, r: _Reading) -> FoundStep:
         step.pose = pose_named(step.name)
         step.name = step.pose.name if step.pose else step.name
     per_side = step.per_side or (step.pose.per_side if step.pose else False)
-    note = ""
-    if step.pose is None and step.body:
-        note = _note(step.body[0][1])
+    note = _how_to(step) if step.pose is None else ""
     return FoundStep(
         name=step.name,
         said=step.said,
