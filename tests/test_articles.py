@@ -488,3 +488,17 @@ def test_a_repeat_in_the_last_items_own_words_is_that_items() -> None:
     article = read(text)
     assert [s.block for s in article.steps] == [None, None]
     assert article.title == "Child's Pose to Pigeon"
+
+
+def test_a_program_is_not_an_article(run: Any, tmp_path: Path) -> None:
+    program = Path(sys.executable).resolve()
+    result = run("import", str(program), "-o", str(tmp_path / "out.yaml"))
+    assert result.exit_code == 2 and "is not text" in result.stderr
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_deep_markup_in_a_file_names_the_file(run: Any, tmp_path: Path) -> None:
+    page = tmp_path / "deep.html"
+    page.write_text("<html><body>" + "<div>" * 100_000 + "</body></html>", encoding="utf-8")
+    result = run("import", str(page))
+    assert result.exit_code == 2 and str(page) in result.stderr and "deep" in result.stderr

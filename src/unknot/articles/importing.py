@@ -46,7 +46,8 @@ def import_article(
                 where="standard input",
                 expected="one article's text or HTML",
             )
-        extracted = page_text(data)
+        _text_only(data, "standard input")
+        extracted = page_text(data, url="standard input")
         return _read(extracted.text, extracted.title, "standard input")
     if is_link(source):
         from unknot.articles.fetch import fetch
@@ -62,8 +63,24 @@ def import_article(
     path = Path(source)
     data = read_bytes(path, what="text or HTML", max_bytes=MAX_FILE_BYTES)
     content_type = "text/html" if path.suffix.lower() in (".html", ".htm", ".xhtml") else ""
-    extracted = page_text(data, content_type=content_type)
+    _text_only(data, str(path))
+    extracted = page_text(data, content_type=content_type, url=str(path))
     return _read(extracted.text, extracted.title or "", str(path))
+
+
+def _text_only(data: bytes, where: str) -> None:
+    """A program, an image or an archive is not an article: refused before it is read as one.
+    (UTF-16 text has NULs between its letters, so a byte-order mark lets it through.)"""
+    head = data[:8192]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    if b"\0" in head or controls > len(head) // 20:
+        raise UnknotError(
+            "is not text (it looks like a program, an image or an archive)",
+            where=where,
+            expected="an article as a text or HTML file",
+        )
 
 
 def _read(text: str, title: str, where: str) -> Article:

@@ -347,8 +347,8 @@ def _name_like(text: str, *, sentence_ok: bool) -> bool:
     written = [plain(w) for w in re.findall(r"[^\W_]+(?:['\u2019][^\W_]+)*", text)]
     if not parts or len(text) > MAX_NAME_CHARS or len(parts) > MAX_NAME_WORDS:
         return False
-    if not text[0].isalpha():
-        return False
+    if not text[0].isalpha() or text.count(",") > 1 or any(c in text for c in "=<>{}[]|\\@#$%^*~`"):
+        return False  # a list or code, not a name
     if text.split()[0].isupper() and len(text.split()[0]) <= 3 and text.split()[0] != "I":
         written[0] = parts[0] = "acronym"  # "IT Band", "TFL Release"
     if not sentence_ok and text[-1] in ".!?,;":
