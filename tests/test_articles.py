@@ -502,3 +502,17 @@ def test_deep_markup_in_a_file_names_the_file(run: Any, tmp_path: Path) -> None:
     page.write_text("<html><body>" + "<div>" * 100_000 + "</body></html>", encoding="utf-8")
     result = run("import", str(page))
     assert result.exit_code == 2 and str(page) in result.stderr and "deep" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("said", "hold"),
+    [
+        ("Rest for a 30-second hold.", "30s"),
+        ("Stay for forty-five seconds.", "45s"),
+        ("Hold for 20 \u2013 30 s.", "20-30s"),
+        ("Hold 1 min each side.", "60s"),
+    ],
+)
+def test_more_ways_to_write_a_hold(said: str, hold: str) -> None:
+    article = read(f"\u2705 Child's Pose\nSit back. {said}\n\n\U0001f9d8 Sphinx\nLie down.\n")
+    assert article.steps[0].name == "Child's Pose" and str(article.steps[0].hold) == hold

@@ -25,13 +25,15 @@ class FoundHold(NamedTuple):
 @cache
 def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     spelled = sorted((w for w in words().numbers if w not in _VAGUE), key=len, reverse=True)
-    number = r"(?:\d{1,4}(?:\.\d+)?|" + "|".join(re.escape(w) for w in spelled) + r")"
-    unit = r"(?:seconds?|secs?|minutes?|mins?|breaths?|(?<=\d)s)\b"
+    # "forty five" is kept as "forty-five" too, the way it is usually written
+    spelled_out = "|".join(re.escape(w).replace(r"\ ", r"[\s-]") for w in spelled)
+    number = r"(?:\d{1,4}(?:\.\d+)?|" + spelled_out + r")"
+    unit = r"(?:seconds?|secs?|minutes?|mins?|breaths?|(?<=\d)s|(?<=\d\s)s)\b"
     adjective = r"(?:\s+(?:deep|slow|calm|quiet|full|long|more|additional|steady|even|big))*"
     hold = re.compile(
         rf"(?<![\w-])(?P<qual>at\s+least|a\s+minimum\s+of|minimum\s+of|minimum|up\s+to|at\s+most"
         rf"|a\s+maximum\s+of|no\s+more\s+than)?\s*(?P<a>{number})\s*(?P<aunit>{unit})?"
-        rf"(?:\s*(?:-|\u2013|to|or)\s*(?P<b>{number}))?{adjective}\s*(?P<unit>{unit})(?![\w-])",
+        rf"(?:\s*(?:-|\u2013|to|or)\s*(?P<b>{number}))?{adjective}\s*-?\s*(?P<unit>{unit})(?![\w-])",
         re.IGNORECASE,
     )
     window = re.compile(r"(\d{1,2}):([0-5]\d)\s*[-\u2013]\s*(\d{1,2}):([0-5]\d)")
@@ -42,7 +44,7 @@ def _number(text: str) -> float | None:
     text = text.lower()
     if text[0].isdigit():
         return float(text)
-    return words().numbers.get(re.sub(r"\s+", " ", text))
+    return words().numbers.get(re.sub(r"[\s-]+", " ", text))
 
 
 def _in(unit: str) -> tuple[str, int]:

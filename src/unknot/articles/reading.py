@@ -170,6 +170,7 @@ def _lines(text: str) -> list[_Line]:
     while i < len(raw):
         line = re.sub(r"^#{1,6}\s+", "", raw[i].strip())  # a Markdown heading
         line = re.sub(r"\*\*|__", "", line).strip()  # Markdown bold
+        line = _strip_symbols(line)  # "✅ Child's Pose": a marker, not part of the name
         if not line:
             blank, i = True, i + 1
             continue
@@ -188,6 +189,15 @@ def _lines(text: str) -> list[_Line]:
         out.extend(_split_flattened(i + 1, line, blank))
         blank, i = False, i + 1
     return out
+
+
+def _strip_symbols(text: str) -> str:
+    i = 0
+    while i < len(text) and (
+        unicodedata.category(text[i]) in ("So", "Sk", "Cs") or text[i] in "\ufe0f\u200d "
+    ):
+        i += 1
+    return text[i:]
 
 
 def _split_flattened(number: int, line: str, blank: bool) -> list[_Line]:
